@@ -1,0 +1,70 @@
+"""What hashing says about one file: digests, kind, and the perceptual signals of stills and videos."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class MediaKind(StrEnum):
+    STILL = "still"
+    VIDEO = "video"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameSignature:
+    """One PDQ of a video frame, in the vPDQ convention (frame number, quality, hash, seconds)."""
+
+    frame: int
+    timestamp: float
+    pdq: str
+    quality: int
+
+
+@dataclass(slots=True)
+class HashRecord:
+    """One record per file given to ``tutela hash``: hashed, or carrying an ``error``.
+
+    Keys of ``to_json`` are documented in docs/hash.md; ``None`` fields are left out.
+    """
+
+    path: str
+    size: int | None = None
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    kind: MediaKind | None = None
+    mime: str | None = None
+    width: int | None = None
+    height: int | None = None
+    pdq: str | None = None
+    quality: int | None = None
+    pdq_mode: str | None = None
+    duration: float | None = None
+    frames: int | None = None
+    signatures: list[FrameSignature] | None = None
+    error: str | None = None
+    path_hex: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if key == "extra":
+                out.update(value)
+            elif value is not None:
+                out[key] = str(value) if isinstance(value, MediaKind) else value
+        return out
+
+
+RECORD_KEYS: tuple[str, ...] = (
+    "path", "size", "md5", "sha1", "sha256", "kind", "mime", "width", "height", "pdq", "quality",
+    "pdq_mode", "duration", "frames", "signatures", "error", "path_hex",
+)
+SIGNATURE_KEYS: tuple[str, ...] = ("frame", "timestamp", "pdq", "quality")

@@ -1,0 +1,54 @@
+"""One validated settings object, read once from ``TUTELA_*`` environment variables.
+
+Nothing reads the environment anywhere else: commands build a ``Settings`` at start-up and pass what
+each part needs into its constructor.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tutela.errors import ConfigurationError
+
+
+def _default_home() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tutela", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every setting Tutela reads; each field is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTELA_", extra="ignore", frozen=True)
+
+    home: Path = Field(default_factory=_default_home, description="folder for the store and indexes")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under home")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    item_timeout: float = Field(default=120.0, gt=0, description="seconds one file may take to hash")
+    max_pixels: int = Field(default=100_000_000, ge=1, description="larger images are refused (bombs)")
+    max_still_bytes: int = Field(default=256 * 2**20, ge=1, description="larger stills are digested only")
+    debug: bool = False
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "tutela.sqlite3"
+
+
+def load_settings() -> Settings:
+    """Read the environment once; a bad value is a ConfigurationError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "TUTELA_" + str(first["loc"][0]).upper() if first["loc"] else "TUTELA_*"
+        raise ConfigurationError(f"{name}: {first['msg']}") from None
