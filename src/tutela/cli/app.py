@@ -1,0 +1,64 @@
+"""The ``tutela`` command: a thin Typer app; each command group lives in its own module.
+
+Heavy libraries (numpy, Pillow, PyAV, SQLAlchemy) are imported inside commands, so that ``tutela --help``
+starts quickly. Errors Tutela raises on purpose become one line on stderr and an exit status (docs/errors.md).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from tutela.errors import TutelaError
+
+app = typer.Typer(
+    name="tutela",
+    help="Triage, grading and unit records for online child sexual abuse investigation units.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _register_commands() -> None:
+    from tutela.cli import demo, hashing
+
+    hashing.register(app)
+    demo.register(app)
+
+
+_register_commands()
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"tutela: {message}\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns every outcome into an exit status (0, 1 or 2).
+
+    Typer handles usage errors (status 2) and ``typer.Exit``; errors Tutela raises on purpose become one
+    line on stderr; anything else is a bug, shown in one line unless --debug asks for the traceback.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("TUTELA_DEBUG", "").lower() in ("1", "true", "yes")
+    args = [a for a in args if a != "--debug"]
+    try:
+        app(args=args, prog_name="tutela")
+    except TutelaError as exc:
+        if debug:
+            raise
+        _say(f"error: {exc}")
+        sys.exit(exc.exit_status)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        _say(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        sys.exit(1)

@@ -1,0 +1,53 @@
+"""What every command shares: JSON lines on stdout, tables, and a progress bar on stderr for terminals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def write_json_line(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress_over(items: Iterable[T], *, total: int | None, description: str) -> Iterator[Iterable[T]]:
+    """Iterate ``items`` with a Rich progress bar (rate and ETA) when stderr is a terminal."""
+    console = stderr_console()
+    if not console.is_terminal:
+        yield items
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+               TextColumn("[progress.data.speed]{task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=total, rate="")
+
+        def advance() -> Iterator[T]:
+            for item in items:
+                yield item
+                speed = progress.tasks[0].speed
+                progress.update(task, advance=1, rate=f"{speed:.1f}/s" if speed else "")
+
+        yield advance()

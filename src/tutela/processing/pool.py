@@ -1,0 +1,63 @@
+"""The local engine: a supervised process pool that keeps output in input order.
+
+Each item gets its own deadline; a worker that overruns it, or dies (a decoder crash), is killed and
+replaced by the pool (pebble), and the item is handed to ``on_failure`` so it still ends as one record.
+At most ``window`` items are in flight, so memory stays bounded however many paths come in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class WorkerFailure(Exception):
+    """An item's task did not finish: it timed out or its worker process died."""
+
+
+def run_ordered(
+    task: Callable[[Item], Result],
+    items: Iterable[Item],
+    *,
+    workers: int,
+    timeout: float | None,
+    on_failure: Callable[[Item, WorkerFailure], Result],
+    initializer: Callable[[], None] | None = None,
+    preload: tuple[str, ...] = (),
+) -> Iterator[Result]:
+    """Run ``task`` on every item in ``workers`` processes; results come back in the order of ``items``."""
+    from pebble import ProcessExpired, ProcessPool
+
+    context = multiprocessing.get_context("forkserver")
+    # Workers fork from a clean server process, never from this one (which may run progress threads).
+    context.set_forkserver_preload(list(preload))
+    window = max(4, workers * 8)
+    with ProcessPool(max_workers=workers, initializer=initializer, context=context) as pool:
+        pending: deque = deque()
+        try:
+            for item in items:
+                pending.append((item, pool.schedule(task, args=(item,), timeout=timeout)))
+                if len(pending) >= window:
+                    yield _collect(*pending.popleft(), on_failure, ProcessExpired)
+            while pending:
+                yield _collect(*pending.popleft(), on_failure, ProcessExpired)
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _collect(item, future, on_failure, expired_type):
+    try:
+        return future.result()
+    except FutureTimeout:
+        return on_failure(item, WorkerFailure("timed out"))
+    except expired_type as exc:
+        return on_failure(item, WorkerFailure(f"worker died (exit code {exc.exitcode})"))
+    except Exception as exc:  # a bug in the task must cost one item, not the run
+        return on_failure(item, WorkerFailure(f"{type(exc).__name__}: {exc}"))

@@ -1,0 +1,139 @@
+"""Hostile input is contained: one record per path, a one-line reason, digests when bytes were read."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hostile import write_hostile_folder
+
+from tutela.hashing.hasher import HashOptions, hash_file
+from tutela.hashing.stills import register_decoders
+from tutela.processing.pool import run_ordered
+
+TUTELA = [sys.executable, "-c", "from tutela.cli.app import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    register_decoders()
+    return write_hostile_folder(tmp_path_factory.mktemp("hostile"))
+
+
+def _one(path: Path):
+    return hash_file(os.fsdecode(path), HashOptions())
+
+
+def test_empty_file_is_hashed_as_other(hostile):
+    record = _one(hostile["empty"])
+    assert (record.kind, record.size, record.error) == ("other", 0, None)
+    assert record.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+@pytest.mark.parametrize("case", ["truncated", "header_only"])
+def test_undecodable_still_keeps_its_digests(hostile, case):
+    record = _one(hostile[case])
+    assert record.kind == "still" and record.pdq is None
+    assert record.error.startswith("cannot decode image") and "\n" not in record.error
+    assert len(record.md5) == 32 and len(record.sha1) == 40 and len(record.sha256) == 64
+
+
+def test_random_bytes_with_an_image_name_are_not_an_image(hostile):
+    record = _one(hostile["random_bytes"])
+    assert (record.kind, record.mime, record.error) == ("other", "application/octet-stream", None)
+
+
+def test_decompression_bomb_is_refused_without_decoding(hostile):
+    started = time.monotonic()
+    record = _one(hostile["bomb"])
+    assert record.error.startswith("image too large")
+    assert record.sha256 and record.kind == "still"
+    assert time.monotonic() - started < 5
+
+
+def test_one_pixel_image_is_hashed(hostile):
+    record = _one(hostile["one_pixel"])
+    assert (record.width, record.height, record.error) == (1, 1, None)
+    assert len(record.pdq) == 64
+
+
+def test_content_decides_not_the_name(hostile):
+    record = _one(hostile["image_named_txt"])
+    assert (record.kind, record.mime, record.width) == ("still", "image/jpeg", 800)
+
+
+def test_name_that_is_not_utf8_is_kept_in_hex(hostile):
+    record = _one(hostile["bad_utf8_name"])
+    assert record.error is None
+    assert record.path.endswith("caf\\xe9-\\xff.jpg")
+    assert bytes.fromhex(record.path_hex) == os.fsencode(hostile["bad_utf8_name"])
+
+
+def test_symlink_loop_named_directly_is_one_error(hostile):
+    assert _one(hostile["symlink_loop"]).error == "cannot read: symbolic link loop"
+
+
+@pytest.mark.parametrize("case", ["fifo", "socket"])
+def test_special_files_named_directly_do_not_block(hostile, case):
+    record = _one(hostile[case])
+    assert record.error.startswith("not a regular file") or record.error.startswith("cannot read")
+    assert record.md5 is None
+
+
+def test_device_named_directly_is_refused():
+    assert hash_file("/dev/null").error == "not a regular file: a character device"
+
+
+def test_unreadable_file_is_one_error(tmp_path):
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    secret.chmod(0)
+    tmp_path.chmod(0o755)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child drops root (which reads anything) and tries as an ordinary user
+        try:
+            os.close(read)
+            if os.getuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            os.write(write, json.dumps(hash_file(str(secret)).to_json()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        record = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    assert record["error"] == "cannot read: permission denied"
+
+
+def test_pool_kills_an_item_that_overruns_its_deadline_and_goes_on():
+    started = time.monotonic()
+    results = list(run_ordered(time.sleep, [0.01, 30, 0.01], workers=1, timeout=1.0,
+                               on_failure=lambda item, failure: f"failed: {failure}"))
+    assert results == [None, "failed: timed out", None]
+    assert time.monotonic() - started < 20
+
+
+def test_whole_hostile_folder_one_record_each_bounded_memory(hostile):
+    folder = hostile["empty"].parent
+    proc = subprocess.run([*TUTELA, "hash", str(folder), "--json", "--workers", "2"],
+                          capture_output=True, timeout=120)
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1, proc.stderr  # some items failed
+    assert proc.stderr.count(b"Traceback") == 0
+    names = sorted(os.fsencode(os.path.basename(r["path"])) if "path_hex" not in r
+                   else os.path.basename(bytes.fromhex(r["path_hex"])) for r in records)
+    assert names == sorted(os.listdir(os.fsencode(folder)))
+    by_name = {os.path.basename(r["path"]): r for r in records}
+    assert by_name["loop"]["error"] == "symbolic link, not followed"
+    assert by_name["pipe"]["error"] == "not a regular file: a FIFO"
+    assert by_name["socket"]["error"] == "not a regular file: a socket"
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib} KiB"
