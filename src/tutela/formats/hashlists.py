@@ -60,6 +60,9 @@ class CsvLibraryReader:
         self._reader = csv.reader(text_lines(stream))
         self._categories: dict[str, tuple[Category, int | None]] = {}
         self.columns = self._read_header()
+        self._at = {name: index for index, name in enumerate(self.columns) if name in CSV_COLUMNS}
+        self._hash_columns = [(index, name, HASH_MATCHERS[name]) for name, index in self._at.items()
+                              if name in HASH_MATCHERS]
         self.unknown_columns = tuple(c for c in self.columns if c not in CSV_COLUMNS)
         if self.unknown_columns:
             self.warnings.append("unknown columns ignored: " + ", ".join(self.unknown_columns))
@@ -100,39 +103,31 @@ class CsvLibraryReader:
                 yield self._parse_row(row, reader.line_num)
 
     def _parse_row(self, row: list[str], line: int) -> ParsedRow:
-        columns = self.columns
-        if len(row) != len(columns):
-            return RowProblem(line, f"expected {len(columns)} fields, found {len(row)}")
+        if len(row) != len(self.columns):
+            return RowProblem(line, f"expected {len(self.columns)} fields, found {len(row)}")
         hashes: dict[str, str] = {}
-        category, code = self.default_category, None
-        series = comments = None
-        victim: bool | None = None
-        for name, cell in zip(columns, row, strict=True):
-            if name in HASH_MATCHERS:
-                value = cell.strip()
-                if value:
-                    if not HASH_MATCHERS[name](value):
-                        return _hash_problem(line, name, value)
-                    hashes[name] = value.lower()
-            elif name == "category":
-                try:
-                    category, code = self._category(cell)
-                except ValueError as error:
-                    return RowProblem(line, str(error))
-            elif name == "victim_identified":
-                try:
-                    victim = parse_flag(cell)
-                except ValueError as error:
-                    return RowProblem(line, f"victim_identified: {error}")
-            elif name == "series" or name == "comments":
-                if "\x00" in cell:
-                    return RowProblem(line, f"{name} contains a NUL character")
-                if name == "series":
-                    series = cell.strip() or None
-                else:
-                    comments = cell or None
+        for index, name, matches in self._hash_columns:
+            value = row[index].strip()
+            if value:
+                if not matches(value):
+                    return _hash_problem(line, name, value)
+                hashes[name] = value.lower()
         if not hashes:
             return RowProblem(line, "no hash in this row")
+        category, code = self.default_category, None
+        victim = series = comments = None
+        at = self._at
+        try:
+            if "category" in at:
+                category, code = self._category(row[at["category"]])
+            if "victim_identified" in at:
+                victim = _flag(row[at["victim_identified"]])
+            if "series" in at:
+                series = _text(row[at["series"]], "series").strip() or None
+            if "comments" in at:
+                comments = _text(row[at["comments"]], "comments") or None
+        except ValueError as error:
+            return RowProblem(line, str(error))
         extra = {} if code is None or self.profile.round_trips(code) else {"vics_category": code}
         return LibraryEntry(
             **hashes, category=category, series=series, victim_identified=victim,
@@ -156,6 +151,19 @@ def _parse_category(cell: str, profile: VicsProfile, default: Category) -> tuple
         code = int(text)
         return profile.category_for(code), code
     return Category.parse(text), None
+
+
+def _flag(cell: str) -> bool | None:
+    try:
+        return parse_flag(cell)
+    except ValueError as error:
+        raise ValueError(f"victim_identified: {error}") from None
+
+
+def _text(cell: str, name: str) -> str:
+    if "\x00" in cell:
+        raise ValueError(f"{name} contains a NUL character")
+    return cell
 
 
 def _hash_problem(line: int, name: str, value: str) -> RowProblem:
