@@ -49,3 +49,13 @@ def cli(capsys, monkeypatch, tmp_path):
 def vectors() -> Path:
     assert VECTORS.is_dir(), f"outside test vectors missing at {VECTORS}"
     return VECTORS
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    """A migrated store on SQLite, and the same on the real PostgreSQL server."""
+    from stores import postgres_engine, sqlite_engine
+
+    manager = sqlite_engine(tmp_path) if request.param == "sqlite" else postgres_engine()
+    with manager as made:
+        yield made

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     item_timeout: float = Field(default=120.0, gt=0, description="seconds one file may take to hash")
     max_pixels: int = Field(default=100_000_000, ge=1, description="larger images are refused (bombs)")
     max_still_bytes: int = Field(default=256 * 2**20, ge=1, description="larger stills are digested only")
+    vics_profile: str = Field(default="us", description="how VICS category codes read: us or uk")
+    vics_map: dict[str, str] = Field(default_factory=dict, description="VICS code -> category overrides (JSON)")
     debug: bool = False
 
     @field_validator("home")
@@ -40,8 +42,8 @@ class Settings(BaseSettings):
         return value.expanduser()
 
     @property
-    def sqlite_path(self) -> Path:
-        return self.home / "tutela.sqlite3"
+    def index_folder(self) -> Path:
+        return self.home / "indexes"
 
 
 def load_settings() -> Settings:

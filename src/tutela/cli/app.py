@@ -24,10 +24,12 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from tutela.cli import demo, hashing
+    from tutela.cli import demo, hashing, init, library
 
-    hashing.register(app)
+    init.register(app)
     demo.register(app)
+    hashing.register(app)
+    library.register(app)
 
 
 _register_commands()

@@ -1,0 +1,50 @@
+"""Opening the store: one SQLAlchemy engine, SQLite (WAL) by default, PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from tutela.errors import ConfigurationError
+
+
+def store_url(database_url: str | None, home: Path) -> str:
+    """The URL to open: TUTELA_DATABASE_URL, else the SQLite file under TUTELA_HOME."""
+    if not database_url:
+        return f"sqlite:///{home / 'tutela.sqlite3'}"
+    if database_url.startswith(("postgres://", "postgresql://")):
+        # psycopg 3 is the driver we install; plain postgresql:// would ask SQLAlchemy for psycopg2.
+        return "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return database_url
+
+
+def open_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(f"TUTELA_DATABASE_URL: not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigurationError(f"TUTELA_DATABASE_URL: SQLite or PostgreSQL only, not {parsed.get_backend_name()}")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the one writer
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine

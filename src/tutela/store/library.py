@@ -1,0 +1,287 @@
+"""The library's repository: banks, their entries, imports, statistics and grade conflicts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tutela.domain.banks import DEFAULT_PDQ_THRESHOLD, BankInfo, Trust
+from tutela.domain.categories import Category
+from tutela.errors import NotFoundError, UsageError
+from tutela.formats.entries import HASH_FIELDS, LibraryEntry, ParsedRow, RowProblem
+from tutela.store.tables import Bank, BankEntry, LibraryImport, StoreMeta
+
+BATCH = 20_000
+MAX_PROBLEMS_KEPT = 1000
+GENERATION_KEY = "library_generation"
+
+
+@dataclass
+class ImportResult:
+    bank: str
+    read: int = 0
+    added: int = 0
+    already_present: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    problem_count: int = 0
+    rejected: bool = False
+
+
+def entry_key(entry: LibraryEntry) -> bytes:
+    """What makes two entries of one bank the same: their hashes and their grade."""
+    text = "|".join(getattr(entry, name) or "" for name in HASH_FIELDS) + "|" + str(entry.category)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _bytes(value: str | None) -> bytes | None:
+    return bytes.fromhex(value) if value else None
+
+
+def _hex(value: bytes | None) -> str | None:
+    return value.hex() if value else None
+
+
+def _bank_info(row: Bank) -> BankInfo:
+    return BankInfo(row.id, row.name, Trust(row.trust), row.source, row.enabled, row.precedence, row.pdq_threshold)
+
+
+class LibraryStore:
+    """Banks and entries in the SQL store. One instance per engine; cheap to make."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # banks ---------------------------------------------------------------------------------------
+    def add_bank(self, name: str, *, trust: Trust, source: str = "", precedence: int = 0,
+                 pdq_threshold: int = DEFAULT_PDQ_THRESHOLD, enabled: bool = True) -> BankInfo:
+        _check_bank_name(name)
+        if not 0 <= pdq_threshold <= 64:
+            raise UsageError(f"PDQ threshold must be between 0 and 64, not {pdq_threshold}")
+        row = Bank(name=name, trust=str(trust), source=source, precedence=precedence, pdq_threshold=pdq_threshold,
+                   enabled=enabled, created_at=datetime.now(UTC))
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(Bank.__table__.insert().values(
+                    name=row.name, trust=row.trust, source=row.source, precedence=row.precedence,
+                    pdq_threshold=row.pdq_threshold, enabled=row.enabled, created_at=row.created_at))
+                self._bump_generation(connection)
+        except IntegrityError:
+            raise UsageError(f"bank {name!r} already exists") from None
+        return self.bank(name)
+
+    def bank(self, name: str) -> BankInfo:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(Bank.__table__).where(Bank.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"no bank named {name!r} (see `tutela library banks`)")
+        return _bank_info(Bank(**row._mapping))
+
+    def banks(self) -> list[BankInfo]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(Bank.__table__).order_by(Bank.name)).all()
+        return [_bank_info(Bank(**row._mapping)) for row in rows]
+
+    def set_bank(self, name: str, **changes) -> BankInfo:
+        bank = self.bank(name)
+        values = {k: (str(v) if isinstance(v, Trust) else v) for k, v in changes.items() if v is not None}
+        if values:
+            with self.engine.begin() as connection:
+                connection.execute(update(Bank).where(Bank.id == bank.id).values(**values))
+                self._bump_generation(connection)
+        return self.bank(name)
+
+    # entries -------------------------------------------------------------------------------------
+    def import_rows(self, bank_name: str, rows: Iterable[ParsedRow], *, skip_invalid: bool, file_name: str,
+                    file_sha256: str, fmt: str, progress: Callable[[int], None] | None = None) -> ImportResult:
+        """All rows in one transaction: a problem rejects the whole file unless ``skip_invalid``."""
+        bank = self.bank(bank_name)
+        result = ImportResult(bank=bank.name)
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                self._insert_rows(connection, bank.id, rows, result, skip_invalid, progress)
+                if result.problem_count and not skip_invalid:
+                    result.rejected = True
+                    transaction.rollback()
+                    return result
+                connection.execute(LibraryImport.__table__.insert().values(
+                    bank_id=bank.id, file_name=file_name, file_sha256=file_sha256, format=fmt,
+                    rows_read=result.read, rows_added=result.added, rows_skipped=result.problem_count,
+                    imported_at=datetime.now(UTC)))
+                if result.added:
+                    self._bump_generation(connection)
+                transaction.commit()
+            except BaseException:
+                transaction.rollback()
+                raise
+        return result
+
+    def _insert_rows(self, connection, bank_id: int, rows: Iterable[ParsedRow], result: ImportResult,
+                     skip_invalid: bool, progress: Callable[[int], None] | None) -> None:
+        insert = _insert_sql(connection.dialect.paramstyle)
+        before = self._count(connection, bank_id)
+        batch: list[tuple] = []
+        for row in rows:
+            result.read += 1
+            if progress is not None and result.read % 10_000 == 0:
+                progress(result.read)
+            if isinstance(row, RowProblem):
+                result.problem_count += 1
+                if len(result.problems) < MAX_PROBLEMS_KEPT:
+                    result.problems.append(row)
+                continue
+            if result.problem_count and not skip_invalid:
+                continue  # the file will be rejected: read on only to report every problem
+            batch.append(_entry_values(bank_id, row))
+            if len(batch) >= BATCH:
+                connection.exec_driver_sql(insert, batch)
+                batch = []
+        if batch and not (result.problem_count and not skip_invalid):
+            connection.exec_driver_sql(insert, batch)
+        result.added = self._count(connection, bank_id) - before
+        result.already_present = result.read - result.problem_count - result.added
+
+    def entries(self, bank_name: str) -> Iterator[LibraryEntry]:
+        """Every entry of a bank in the order it was added (streamed)."""
+        bank = self.bank(bank_name)
+        table = BankEntry.__table__
+        query = select(table).where(table.c.bank_id == bank.id).order_by(table.c.id)
+        with self.engine.connect() as connection, _closing(
+                connection.execution_options(yield_per=10_000).execute(query)) as result:
+            for row in result:
+                yield LibraryEntry(md5=_hex(row.md5), sha1=_hex(row.sha1), sha256=_hex(row.sha256), pdq=_hex(row.pdq),
+                                   category=Category(row.category), series=row.series,
+                                   victim_identified=row.victim_identified, comments=row.comments,
+                                   source_line=row.id, extra=row.extra or {})
+
+    def pdq_rows(self) -> Iterator[tuple[int, bytes, int]]:
+        """(entry id, PDQ bytes, bank id) of every entry with a PDQ, for building the near-match index."""
+        table = BankEntry.__table__
+        query = select(table.c.id, table.c.pdq, table.c.bank_id).where(table.c.pdq.is_not(None)).order_by(table.c.id)
+        with self.engine.connect() as connection, _closing(
+                connection.execution_options(yield_per=50_000).execute(query)) as result:
+            yield from result
+
+    def find_digests(self, hash_type: str, values: Sequence[bytes]) -> list:
+        """Entries whose ``hash_type`` digest is one of ``values``, with their bank."""
+        table, banks = BankEntry.__table__, Bank.__table__
+        column = table.c[hash_type]
+        found = []
+        with self.engine.connect() as connection:
+            for start in range(0, len(values), 500):
+                chunk = list(values[start:start + 500])
+                query = (select(table, banks.c.name.label("bank_name"), banks.c.trust, banks.c.precedence,
+                                banks.c.enabled)
+                         .join(banks, banks.c.id == table.c.bank_id).where(column.in_(chunk)))
+                found.extend(connection.execute(query).all())
+        return found
+
+    def entries_by_id(self, ids: Sequence[int]) -> dict[int, object]:
+        table, banks = BankEntry.__table__, Bank.__table__
+        found = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), 500):
+                query = (select(table, banks.c.name.label("bank_name"), banks.c.trust, banks.c.precedence,
+                                banks.c.enabled, banks.c.pdq_threshold)
+                         .join(banks, banks.c.id == table.c.bank_id)
+                         .where(table.c.id.in_(list(ids[start:start + 500]))))
+                found.update({row.id: row for row in connection.execute(query)})
+        return found
+
+    # figures -------------------------------------------------------------------------------------
+    def stats(self) -> list[dict]:
+        table = BankEntry.__table__
+        out = []
+        with self.engine.connect() as connection:
+            for bank in self.banks():
+                where = table.c.bank_id == bank.id
+                counts = connection.execute(select(
+                    func.count(), *(func.count(table.c[name]) for name in HASH_FIELDS)).where(where)).one()
+                by_category = dict(connection.execute(
+                    select(table.c.category, func.count()).where(where).group_by(table.c.category)).all())
+                out.append({"bank": bank.name, "entries": counts[0], "trust": str(bank.trust),
+                            "enabled": bank.enabled, "precedence": bank.precedence,
+                            "pdq_threshold": bank.pdq_threshold,
+                            "hashes": dict(zip(HASH_FIELDS, counts[1:], strict=True)),
+                            "categories": {str(c): by_category.get(str(c), 0) for c in Category}})
+        return out
+
+    def conflicts(self) -> list[dict]:
+        """Hashes graded differently by different entries (across banks or within one)."""
+        table, banks = BankEntry.__table__, Bank.__table__
+        out = []
+        with self.engine.connect() as connection:
+            for name in HASH_FIELDS:
+                column = table.c[name]
+                disputed = (select(column).where(column.is_not(None)).group_by(column)
+                            .having(func.count(table.c.category.distinct()) > 1))
+                query = (select(column, table.c.category, banks.c.name, banks.c.precedence)
+                         .join(banks, banks.c.id == table.c.bank_id).where(column.in_(disputed))
+                         .order_by(column, banks.c.precedence.desc(), banks.c.name))
+                grouped: dict[bytes, list] = {}
+                for value, category, bank, precedence in connection.execute(query):
+                    grouped.setdefault(value, []).append(
+                        {"bank": bank, "category": category, "precedence": precedence})
+                for value, grades in grouped.items():
+                    out.append({"hash_type": name, "hash": value.hex(), "grades": grades,
+                                "resolved": grades[0]["category"], "resolved_by": grades[0]["bank"]})
+        return out
+
+    def generation(self) -> int:
+        with self.engine.connect() as connection:
+            value = connection.execute(select(StoreMeta.value).where(StoreMeta.key == GENERATION_KEY)).scalar()
+        return int(value or 0)
+
+    # helpers -------------------------------------------------------------------------------------
+    @staticmethod
+    def _count(connection, bank_id: int) -> int:
+        return connection.execute(select(func.count()).select_from(BankEntry.__table__)
+                                  .where(BankEntry.__table__.c.bank_id == bank_id)).scalar_one()
+
+    @staticmethod
+    def _bump_generation(connection) -> None:
+        """Indexes remember the generation they were built from; a change makes them stale."""
+        table = StoreMeta.__table__
+        current = connection.execute(select(table.c.value).where(table.c.key == GENERATION_KEY)).scalar()
+        if current is None:
+            connection.execute(table.insert().values(key=GENERATION_KEY, value="1"))
+        else:
+            connection.execute(update(table).where(table.c.key == GENERATION_KEY).values(value=str(int(current) + 1)))
+
+
+_COLUMNS = ("bank_id", "entry_key", "md5", "sha1", "sha256", "pdq", "category", "series", "victim_identified",
+            "comments", "extra")
+
+
+def _entry_values(bank_id: int, entry: LibraryEntry) -> tuple:
+    return (bank_id, entry_key(entry), _bytes(entry.md5), _bytes(entry.sha1), _bytes(entry.sha256), _bytes(entry.pdq),
+            str(entry.category), entry.series, entry.victim_identified, entry.comments,
+            json.dumps(entry.extra) if entry.extra else None)
+
+
+def _insert_sql(paramstyle: str) -> str:
+    # Plain DBAPI executemany: SQLAlchemy's per-row processing costs more than the insert itself.
+    marker = "?" if paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO bank_entries ({', '.join(_COLUMNS)}) VALUES ({', '.join([marker] * len(_COLUMNS))}) "
+            "ON CONFLICT (bank_id, entry_key) DO NOTHING")
+
+
+@contextmanager
+def _closing(result):
+    """Close a streamed result even when its reader stops early (PostgreSQL server-side cursors)."""
+    try:
+        yield result
+    finally:
+        result.close()
+
+
+def _check_bank_name(name: str) -> None:
+    if not name or len(name) > 100 or not name.isprintable() or name != name.strip():
+        raise UsageError(f"bad bank name {name!r}: 1-100 printable characters, no leading or trailing spaces")

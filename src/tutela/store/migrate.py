@@ -1,0 +1,42 @@
+"""Create or upgrade the store with Alembic; safe to run any number of times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> str:
+    """Bring the schema to the newest revision; returns that revision."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = _config(engine)
+    command.upgrade(config, "head")
+    return ScriptDirectory.from_config(config).get_current_head() or ""
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    config = _config(None)  # type: ignore[arg-type]
+    return ScriptDirectory.from_config(config).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return None
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

@@ -1,0 +1,123 @@
+"""Banks and entries in the store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from tutela.domain.banks import Trust
+from tutela.domain.categories import Category
+from tutela.errors import NotFoundError, UsageError
+from tutela.formats.entries import LibraryEntry, RowProblem
+from tutela.formats.hashlists import CsvLibraryReader
+from tutela.store.library import LibraryStore
+from tutela.store.migrate import current_revision, head_revision, upgrade
+
+
+def _hex(rnd: random.Random, bits: int) -> str:
+    return f"{rnd.getrandbits(bits):0{bits // 4}x}"
+
+
+def random_entries(count: int, seed: int = 1) -> list[LibraryEntry]:
+    rnd = random.Random(seed)
+    return [LibraryEntry(md5=_hex(rnd, 128), sha256=_hex(rnd, 256), pdq=_hex(rnd, 256),
+                         category=rnd.choice([Category.A, Category.B, Category.C]), series=f"s{i % 7}",
+                         victim_identified=rnd.choice([True, False, None]), source_line=i + 2)
+            for i in range(count)]
+
+
+def _import(store, bank, rows, skip_invalid=False):
+    return store.import_rows(bank, iter(rows), skip_invalid=skip_invalid, file_name="f.csv", file_sha256="0" * 64,
+                             fmt="csv")
+
+
+def test_upgrade_is_safe_to_run_twice(engine):
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_banks_are_created_once_and_found_by_name(engine):
+    store = LibraryStore(engine)
+    made = store.add_bank("national", trust=Trust.TRUSTED, precedence=5, pdq_threshold=20, source="CAID")
+    assert store.bank("national") == made
+    assert (made.trust, made.precedence, made.pdq_threshold, made.enabled) == (Trust.TRUSTED, 5, 20, True)
+    with pytest.raises(UsageError, match="already exists"):
+        store.add_bank("national", trust=Trust.UNVERIFIED)
+    with pytest.raises(NotFoundError, match="no bank named 'nope'"):
+        store.bank("nope")
+    assert store.set_bank("national", enabled=False).enabled is False
+
+
+def test_import_adds_entries_and_twice_adds_nothing(engine):
+    store = LibraryStore(engine)
+    store.add_bank("b", trust=Trust.TRUSTED)
+    entries = random_entries(500)
+    first = _import(store, "b", entries)
+    assert (first.read, first.added, first.already_present, first.rejected) == (500, 500, 0, False)
+    again = _import(store, "b", entries)
+    assert (again.added, again.already_present) == (0, 500)
+    stored = list(store.entries("b"))
+    assert [{**_fields(e), "source_line": 0} for e in stored] == [{**_fields(e), "source_line": 0} for e in entries]
+
+
+def _fields(entry: LibraryEntry) -> dict:
+    return {name: getattr(entry, name) for name in LibraryEntry.__dataclass_fields__}
+
+
+def test_a_bad_row_rejects_the_whole_file_unless_skipped(engine):
+    store = LibraryStore(engine)
+    store.add_bank("b", trust=Trust.TRUSTED)
+    rows = [*random_entries(30), RowProblem(32, "md5 is not hexadecimal"), *random_entries(30, seed=2)]
+    rejected = _import(store, "b", rows)
+    assert rejected.rejected and rejected.problem_count == 1 and rejected.problems[0].line == 32
+    assert store.stats()[0]["entries"] == 0  # nothing half-imported
+    skipped = _import(store, "b", rows, skip_invalid=True)
+    assert (skipped.rejected, skipped.added, skipped.problem_count) == (False, 60, 1)
+
+
+def test_duplicate_rows_collapse_and_conflicting_grades_are_kept(engine):
+    store = LibraryStore(engine)
+    store.add_bank("low", trust=Trust.UNVERIFIED, precedence=1)
+    store.add_bank("high", trust=Trust.TRUSTED, precedence=9)
+    md5 = "ab" * 16
+    result = _import(store, "low", [LibraryEntry(md5=md5, category=Category.C)] * 3)
+    assert (result.added, result.already_present) == (1, 2)
+    _import(store, "high", [LibraryEntry(md5=md5, category=Category.A)])
+    _import(store, "high", [LibraryEntry(md5="cd" * 16, category=Category.B)])
+    (conflict,) = store.conflicts()
+    assert conflict["hash"] == md5 and conflict["hash_type"] == "md5"
+    assert conflict["resolved"] == "a" and conflict["resolved_by"] == "high"
+    assert {(g["bank"], g["category"]) for g in conflict["grades"]} == {("low", "c"), ("high", "a")}
+
+
+def test_stats_count_by_hash_type_and_category(engine):
+    store = LibraryStore(engine)
+    store.add_bank("b", trust=Trust.TRUSTED)
+    _import(store, "b", [LibraryEntry(md5="11" * 16, category=Category.A),
+                         LibraryEntry(sha1="22" * 20, pdq="33" * 32, category=Category.B)])
+    (row,) = store.stats()
+    assert row["entries"] == 2
+    assert row["hashes"] == {"md5": 1, "sha1": 1, "sha256": 0, "pdq": 1}
+    assert row["categories"]["a"] == 1 and row["categories"]["b"] == 1 and row["categories"]["c"] == 0
+
+
+def test_generation_moves_when_the_library_changes(engine):
+    store = LibraryStore(engine)
+    store.add_bank("b", trust=Trust.TRUSTED)
+    before = store.generation()
+    _import(store, "b", random_entries(3))
+    after = store.generation()
+    assert after > before
+    _import(store, "b", random_entries(3))  # nothing new: indexes stay fresh
+    assert store.generation() == after
+
+
+def test_csv_with_bom_crlf_and_mixed_case_imports(engine):
+    store = LibraryStore(engine)
+    store.add_bank("b", trust=Trust.TRUSTED)
+    data = "\ufeffmd5,category\r\nABCDEF0123456789abcdef0123456789,A\r\n".encode()
+    result = _import(store, "b", CsvLibraryReader(io.BytesIO(data)))
+    assert result.added == 1
+    assert next(store.entries("b")).md5 == "abcdef0123456789abcdef0123456789"
