@@ -24,12 +24,13 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from tutela.cli import demo, hashing, init, library
+    from tutela.cli import demo, hashing, init, library, matching
 
     init.register(app)
     demo.register(app)
     hashing.register(app)
     library.register(app)
+    matching.register(app)
 
 
 _register_commands()

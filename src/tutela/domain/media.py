@@ -48,6 +48,8 @@ class HashRecord:
     error: str | None = None
     path_hex: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # PDQ candidates for near matching (orientation label, hex); working data, never written out.
+    match_candidates: list[tuple[str, str]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -56,6 +58,8 @@ class HashRecord:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in asdict(self).items():
+            if key == "match_candidates":
+                continue
             if key == "extra":
                 out.update(value)
             elif value is not None:

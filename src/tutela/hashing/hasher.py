@@ -25,6 +25,7 @@ class HashOptions:
     max_pixels: int = 100_000_000
     max_still_bytes: int = 256 * 2**20
     seconds_per_hash: float = 1.0
+    match_signals: bool = False  # also take the PDQ candidates near matching needs (dihedral, trimmed)
 
 
 _SPECIAL_FILES = (
@@ -133,6 +134,15 @@ def _hash_still_into(record: HashRecord, data: bytes, options: HashOptions) -> N
         return
     record.width, record.height = still.width, still.height
     record.pdq, record.quality, record.pdq_mode = still.pdq, still.quality, still.mode
+    if options.match_signals:
+        from tutela.hashing.stills import match_signals
+
+        try:
+            signals = match_signals(data, max_pixels=options.max_pixels)
+        except MediaError as exc:
+            record.error = str(exc)
+            return
+        record.match_candidates = [("original", still.pdq), *signals.candidates[1:]]
 
 
 def _hash_video_into(record: HashRecord, stream: BinaryIO, options: HashOptions) -> None:

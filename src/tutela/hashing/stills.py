@@ -31,6 +31,17 @@ _DECODE_FAILURES = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyE
 
 
 @dataclass(frozen=True, slots=True)
+class MatchSignals:
+    """What near matching looks up for one still: its PDQ in 8 orientations, and again inside its borders."""
+
+    quality: int
+    candidates: tuple[tuple[str, str], ...]  # (orientation label, PDQ hex); "original" first
+
+
+DIHEDRAL_LABELS = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flip+1", "flip-1")
+
+
+@dataclass(frozen=True, slots=True)
 class StillSignal:
     width: int
     height: int
@@ -62,6 +73,38 @@ def hash_still(data: bytes, *, exact: bool = False, max_pixels: int = 100_000_00
             raise DecodeError(f"cannot decode image: {_one_line(exc)}") from None
 
 
+def match_signals(data: bytes, *, max_pixels: int = 100_000_000) -> MatchSignals:
+    """The PDQs near matching needs: dihedral turns of the picture, and of its content inside uniform borders."""
+    from tutela.hashing.borders import content_box
+    from tutela.hashing.pdq import pdq_dihedral_from_luma
+
+    luma = _luma(data, max_pixels)
+    hashes, quality = pdq_dihedral_from_luma(luma)
+    candidates = list(zip(DIHEDRAL_LABELS, hashes, strict=True))
+    box = content_box(luma)
+    if box is not None:
+        top, bottom, left, right = box
+        inner, _ = pdq_dihedral_from_luma(luma[top:bottom, left:right])
+        candidates += [(f"trimmed-{label}", pdq) for label, pdq in zip(DIHEDRAL_LABELS, inner, strict=True)]
+    return MatchSignals(quality, tuple(candidates))
+
+
+def _luma(data: bytes, max_pixels: int) -> np.ndarray:
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format == "JPEG":
+                    return np.asarray(_fast_jpeg_luma(image))
+                return np.asarray(ImageOps.exif_transpose(image).convert("RGB").convert("L"))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise TooLargeError(f"image too large: {_one_line(exc)}") from None
+        except _DECODE_FAILURES as exc:
+            raise DecodeError(f"cannot decode image: {_one_line(exc)}") from None
+
+
 def _hash_open_image(image: Image.Image, exact: bool) -> StillSignal:
     width, height = image.size
     if _orientation(image) in _TRANSPOSED_ORIENTATIONS:
@@ -76,14 +119,18 @@ def _hash_open_image(image: Image.Image, exact: bool) -> StillSignal:
 
 
 def _fast_jpeg_pdq(image: Image.Image) -> tuple[str, int]:
+    return pdq_from_luma(np.asarray(_fast_jpeg_luma(image)))
+
+
+def _fast_jpeg_luma(image: Image.Image) -> Image.Image:
+    """The upright grey picture at the largest DCT reduction that keeps the short side >= FAST_MIN_SIDE."""
+    orientation = _orientation(image)
     scale = reduction_for(image.size)
     if scale > 1:
         image.draft("L", (-(-image.width // scale), -(-image.height // scale)))
     grey = image.convert("L")
-    method = _ORIENTATION_FIX.get(_orientation(image) or 1)
-    if method is not None:
-        grey = grey.transpose(method)
-    return pdq_from_luma(np.asarray(grey))
+    method = _ORIENTATION_FIX.get(orientation or 1)
+    return grey.transpose(method) if method is not None else grey
 
 
 def reduction_for(size: tuple[int, int]) -> int:

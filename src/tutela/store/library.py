@@ -180,6 +180,14 @@ class LibraryStore:
                 connection.execution_options(yield_per=50_000).execute(query)) as result:
             yield from result
 
+    def digest_rows(self) -> Iterator[tuple[int, bytes | None, bytes | None, bytes | None]]:
+        """(entry id, md5, sha1, sha256) of every entry, for building the digest index."""
+        table = BankEntry.__table__
+        query = select(table.c.id, table.c.md5, table.c.sha1, table.c.sha256).order_by(table.c.id)
+        with self.engine.connect() as connection, _closing(
+                connection.execution_options(yield_per=50_000).execute(query)) as result:
+            yield from result
+
     def find_digests(self, hash_type: str, values: Sequence[bytes]) -> list:
         """Entries whose ``hash_type`` digest is one of ``values``, with their bank."""
         table, banks = BankEntry.__table__, Bank.__table__

@@ -1,0 +1,123 @@
+"""The matching rules, pure: digests first, then PDQ near matches within each bank's threshold.
+
+A PDQ query is a set of candidates (the picture in its 8 dihedral orientations, and again inside uniform
+borders); the nearest candidate decides an entry's distance. Stills whose PDQ quality is below 50 are not near
+matched, and neither are blank-like hashes (few bits set), so two near-blank pictures never match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from tutela.domain.banks import MIN_PDQ_QUALITY, BankInfo, Match, Trust, rank
+from tutela.domain.categories import Category
+
+# A PDQ is the sign of 256 DCT coefficients against their median, so a real picture sets about half its
+# bits; a hash with very few (or very many) bits set comes from a flat, near-blank picture.
+MIN_BITS_SET, MAX_BITS_SET = 48, 208
+
+
+class NearIndex(Protocol):
+    def search(self, queries: np.ndarray, threshold: int) -> list[list[tuple[int, int]]]:
+        """For each 32-byte query row, every (entry id, distance) within ``threshold``."""
+
+
+class ExactIndex(Protocol):
+    def lookup(self, hash_type: str, digest: bytes) -> list[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PdqQuery:
+    candidates: tuple[tuple[str, str], ...]  # (orientation label, PDQ hex)
+    quality: int | None = None
+
+
+@dataclass
+class MatchResult:
+    matches: list[Match] = field(default_factory=list)
+    note: str | None = None
+
+
+def blank_like(pdq_hex: str) -> bool:
+    bits = int(pdq_hex, 16).bit_count()
+    return not MIN_BITS_SET <= bits <= MAX_BITS_SET
+
+
+def near_match_refusal(query: PdqQuery) -> str | None:
+    """Why a PDQ query must not be near matched, or None."""
+    if query.quality is not None and query.quality < MIN_PDQ_QUALITY:
+        return f"not near-matched: PDQ quality {query.quality} is below {MIN_PDQ_QUALITY}"
+    if blank_like(query.candidates[0][1]):
+        return "not near-matched: the picture is nearly blank"
+    return None
+
+
+class LibraryMatcher:
+    """Answers digest and PDQ queries against the enabled banks."""
+
+    def __init__(self, banks: Sequence[BankInfo], exact: ExactIndex, near: NearIndex,
+                 entries: Callable[[list[int]], Mapping[int, Any]]) -> None:
+        self.banks = {bank.id: bank for bank in banks}
+        self.exact, self.near, self.entries = exact, near, entries
+        enabled = [bank.pdq_threshold for bank in banks if bank.enabled]
+        self.max_threshold = max(enabled, default=-1)
+
+    def match_digests(self, queries: Sequence[tuple[str, str]]) -> list[MatchResult]:
+        """Each (hash type, hex digest) -> its matches."""
+        found = [(hash_type, self.exact.lookup(hash_type, bytes.fromhex(value))) for hash_type, value in queries]
+        rows = self.entries(sorted({i for _, ids in found for i in ids}))
+        results = []
+        for hash_type, ids in found:
+            matches = [self._match(rows[i], hash_type, 0) for i in ids if i in rows]
+            results.append(MatchResult(rank([m for m in matches if m is not None])))
+        return results
+
+    def match_pdqs(self, queries: Sequence[PdqQuery]) -> list[MatchResult]:
+        """Each PDQ query -> the entries within their bank's threshold of its nearest candidate."""
+        results = [MatchResult(note=near_match_refusal(q)) for q in queries]
+        live = [i for i, r in enumerate(results) if r.note is None]
+        if not live or self.max_threshold < 0:
+            return results
+        rows_of_candidates, owners = [], []
+        for i in live:
+            for label, pdq in queries[i].candidates:
+                rows_of_candidates.append(np.frombuffer(bytes.fromhex(pdq), dtype=np.uint8))
+                owners.append((i, label))
+        hits = self.near.search(np.stack(rows_of_candidates), self.max_threshold)
+        best: dict[int, dict[int, tuple[int, str]]] = {i: {} for i in live}
+        for (i, label), found in zip(owners, hits, strict=True):
+            for entry_id, distance in found:
+                if distance < best[i].get(entry_id, (999, ""))[0]:
+                    best[i][entry_id] = (distance, label)
+        rows = self.entries(sorted({e for per_query in best.values() for e in per_query}))
+        for i in live:
+            matches = []
+            for entry_id, (distance, label) in best[i].items():
+                row = rows.get(entry_id)
+                match = self._match(row, "pdq", distance, label) if row is not None else None
+                if match is not None and distance <= self.banks[row.bank_id].pdq_threshold:
+                    matches.append(match)
+            results[i].matches = rank(matches)
+        return results
+
+    def _match(self, row: Any, hash_type: str, distance: int, orientation: str | None = None) -> Match | None:
+        bank = self.banks.get(row.bank_id)
+        if bank is None or not bank.enabled:
+            return None
+        return Match(bank=bank.name, category=Category(row.category), hash_type=hash_type, distance=distance,
+                     entry_id=row.id, trust=Trust(bank.trust), precedence=bank.precedence, series=row.series,
+                     victim_identified=row.victim_identified,
+                     orientation=None if orientation in (None, "original") else orientation)
+
+
+def resolved_grade(matches: Sequence[Match]) -> Match | None:
+    """The match whose grade stands: the best-ranked non-ignorable match's rank, highest precedence first."""
+    if not matches:
+        return None
+    best = matches[0]
+    tied = [m for m in matches if (m.hash_type == "pdq") == (best.hash_type == "pdq") and m.distance == best.distance]
+    return max(tied, key=lambda m: m.precedence)
