@@ -181,6 +181,9 @@ class VicsReader:
                 yield item
 
 
+GRADE_ANNOTATION = "@tutela.category"  # keys are compared lower-cased
+
+
 def _record_entry(record: Any, number: int, profile: VicsProfile) -> ParsedRow:
     if not isinstance(record, dict):
         return RowProblem(number, "record is not a JSON object", "record")
@@ -188,6 +191,8 @@ def _record_entry(record: Any, number: int, profile: VicsProfile) -> ParsedRow:
     try:
         hashes, extra = _hashes(fields)
         category = _category(fields.get("category"), profile, extra)
+        if fields.get(GRADE_ANNOTATION) is not None:  # our own grade, exact where the VICS code is lossy
+            category = Category.parse(str(fields[GRADE_ANNOTATION]))
         victim = _flag(fields.get("victimidentified"), "VictimIdentified")
         for key, name in _FLAG_EXTRAS.items():
             flag = _flag(fields.get(key), key)
@@ -305,7 +310,9 @@ def _media(entry: LibraryEntry, media_id: int, profile: VicsProfile) -> dict[str
         code = kept
     else:
         code = profile.code_for(entry.category)
-    record: dict[str, Any] = {"MediaID": media_id, "Category": code}
+    # The VICS code alone cannot carry every grade (the US profile has one code for A, B and C), so the grade
+    # also travels as an OData instance annotation, which other VICS readers ignore.
+    record: dict[str, Any] = {"MediaID": media_id, "Category": code, "@tutela.category": str(entry.category)}
     if entry.md5:
         record["MD5"] = entry.md5.upper()
     if entry.sha1:

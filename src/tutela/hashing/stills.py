@@ -38,7 +38,10 @@ class MatchSignals:
     candidates: tuple[tuple[str, str], ...]  # (orientation label, PDQ hex); "original" first
 
 
-DIHEDRAL_LABELS = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flip+1", "flip-1")
+# pdqhash's dihedral order, named for what was done to the picture (turns counter-clockwise, as Pillow's
+# ROTATE_90; checked against ThreatExchange's bridge images: its "flipx" is a top-bottom flip).
+DIHEDRAL_LABELS = ("original", "rotate90", "rotate180", "rotate270", "flip-top-bottom", "mirror-left-right",
+                   "transpose", "transverse")
 
 
 @dataclass(frozen=True, slots=True)

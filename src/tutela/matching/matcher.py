@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -42,9 +43,24 @@ class MatchResult:
     note: str | None = None
 
 
+BLANK_DISTANCE = 16  # this near one of the hashes of a flat picture counts as blank
+
+
+@cache
+def _flat_picture_hashes() -> tuple[int, ...]:
+    """PDQs of perfectly flat pictures, one per grey level. They are not all zero: float rounding in the
+    DCT leaves a fixed pattern per level, the same at any size, so a hash-only query cannot rely on bit counts."""
+    from tutela.hashing.pdq import pdq_from_luma
+
+    return tuple({int(pdq_from_luma(np.full((64, 64), level, dtype=np.uint8))[0], 16) for level in range(256)})
+
+
 def blank_like(pdq_hex: str) -> bool:
-    bits = int(pdq_hex, 16).bit_count()
-    return not MIN_BITS_SET <= bits <= MAX_BITS_SET
+    """True for the hash of a flat, near-blank picture: few bits set, or near a flat picture's hash."""
+    value = int(pdq_hex, 16)
+    if not MIN_BITS_SET <= value.bit_count() <= MAX_BITS_SET:
+        return True
+    return any((value ^ flat).bit_count() <= BLANK_DISTANCE for flat in _flat_picture_hashes())
 
 
 def near_match_refusal(query: PdqQuery) -> str | None:

@@ -1,0 +1,123 @@
+"""The matching rules: digests first, near matches per bank threshold, dihedral, borders, quality, blanks."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from drawn import encoded, picture
+from PIL import Image, ImageOps
+
+from tutela.domain.banks import BankInfo, Trust
+from tutela.hashing.pdq import hamming
+from tutela.hashing.stills import hash_still, match_signals, register_decoders
+from tutela.matching.brute import BruteForcePdqIndex
+from tutela.matching.digest_index import DigestIndex
+from tutela.matching.matcher import LibraryMatcher, PdqQuery, blank_like, resolved_grade
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _decoders():
+    register_decoders()
+
+
+def _flip_bits(hex_value: str, count: int, seed: int) -> str:
+    value = int(hex_value, 16)
+    for bit in random.Random(seed).sample(range(256), count):
+        value ^= 1 << bit
+    return f"{value:064x}"
+
+
+def _matcher(entries: list[dict], banks: list[BankInfo]) -> LibraryMatcher:
+    rows = {e["id"]: SimpleNamespace(series=None, victim_identified=None, **e) for e in entries}
+    with_pdq = [e for e in entries if e.get("pdq")]
+    near = BruteForcePdqIndex(np.array([e["id"] for e in with_pdq], dtype=np.int64),
+                              np.stack([np.frombuffer(e["pdq"], np.uint8) for e in with_pdq]))
+    exact = DigestIndex.build([(e["id"], e.get("md5"), None, None) for e in entries], generation=1)
+    return LibraryMatcher(banks, exact, near, lambda ids: {i: rows[i] for i in ids if i in rows})
+
+
+def test_digest_match_comes_first_and_precedence_resolves_conflicts():
+    md5 = bytes.fromhex("ab" * 16)
+    pdq = bytes.fromhex(hash_still(encoded(picture(seed=1), "PNG")).pdq)
+    banks = [BankInfo(1, "local", Trust.UNVERIFIED, precedence=1), BankInfo(2, "national", Trust.TRUSTED, precedence=9)]
+    matcher = _matcher([{"id": 10, "bank_id": 1, "category": "c", "md5": md5, "pdq": pdq},
+                        {"id": 11, "bank_id": 2, "category": "a", "md5": md5, "pdq": None}], banks)
+    (result,) = matcher.match_digests([("md5", "AB" * 16)])
+    assert [(m.bank, m.category, m.distance) for m in result.matches] == [("national", "a", 0), ("local", "c", 0)]
+    assert resolved_grade(result.matches).category == "a"
+
+
+def test_each_bank_applies_its_own_threshold():
+    original = hash_still(encoded(picture(seed=2), "PNG")).pdq
+    banks = [BankInfo(1, "strict", Trust.TRUSTED, pdq_threshold=10), BankInfo(2, "loose", Trust.TRUSTED)]
+    matcher = _matcher([{"id": 1, "bank_id": 1, "category": "a", "pdq": bytes.fromhex(original)},
+                        {"id": 2, "bank_id": 2, "category": "b", "pdq": bytes.fromhex(original)}], banks)
+    near = _flip_bits(original, 20, seed=3)
+    (result,) = matcher.match_pdqs([PdqQuery((("original", near),), quality=100)])
+    assert [(m.bank, m.distance) for m in result.matches] == [("loose", 20)]
+    far = _flip_bits(original, 32, seed=4)
+    assert matcher.match_pdqs([PdqQuery((("original", far),), quality=100)])[0].matches == []
+
+
+def test_disabled_bank_never_matches():
+    original = hash_still(encoded(picture(seed=5), "PNG")).pdq
+    matcher = _matcher([{"id": 1, "bank_id": 1, "category": "a", "pdq": bytes.fromhex(original)}],
+                       [BankInfo(1, "off", Trust.TRUSTED, enabled=False)])
+    assert matcher.match_pdqs([PdqQuery((("original", original),), 100)])[0].matches == []
+
+
+@pytest.mark.parametrize("transform", [
+    Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM, Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270, Image.Transpose.TRANSPOSE])
+def test_turned_and_flipped_copies_match(transform):
+    photo = picture(800, 600, seed=6)
+    original = hash_still(encoded(photo, "JPEG", quality=92))
+    matcher = _matcher([{"id": 1, "bank_id": 1, "category": "b", "pdq": bytes.fromhex(original.pdq)}],
+                       [BankInfo(1, "bank", Trust.TRUSTED)])
+    copy = encoded(photo.transpose(transform), "JPEG", quality=85)
+    assert hamming(hash_still(copy).pdq, original.pdq) > 31  # plain PDQ misses it
+    signals = match_signals(copy)
+    (result,) = matcher.match_pdqs([PdqQuery(signals.candidates, signals.quality)])
+    assert [m.entry_id for m in result.matches] == [1]
+    assert result.matches[0].orientation is not None
+
+
+@pytest.mark.parametrize("colour", [(0, 0, 0), (255, 255, 255)])
+def test_padded_copy_matches_inside_its_borders(colour):
+    photo = picture(800, 600, seed=7)
+    original = hash_still(encoded(photo, "JPEG", quality=92))
+    matcher = _matcher([{"id": 1, "bank_id": 1, "category": "a", "pdq": bytes.fromhex(original.pdq)}],
+                       [BankInfo(1, "bank", Trust.TRUSTED)])
+    padded = ImageOps.expand(photo, border=(80, 60), fill=colour)
+    signals = match_signals(encoded(padded, "JPEG", quality=90))
+    (result,) = matcher.match_pdqs([PdqQuery(signals.candidates, signals.quality)])
+    assert [m.entry_id for m in result.matches] == [1]
+    assert result.matches[0].orientation.startswith("trimmed")
+
+
+def test_low_quality_still_is_not_near_matched_and_says_so():
+    matcher = _matcher([{"id": 1, "bank_id": 1, "category": "a", "pdq": bytes.fromhex("5a" * 32)}],
+                       [BankInfo(1, "bank", Trust.TRUSTED)])
+    (result,) = matcher.match_pdqs([PdqQuery((("original", "5a" * 32),), quality=20)])
+    assert result.matches == [] and "quality 20" in result.note
+
+
+def test_two_near_blank_pictures_never_match():
+    blank = Image.new("RGB", (640, 480), (200, 200, 200))
+    other = Image.new("RGB", (640, 480), (40, 40, 40))
+    first, second = hash_still(encoded(blank, "PNG")), hash_still(encoded(other, "PNG"))
+    assert blank_like(first.pdq) and blank_like(second.pdq)
+    matcher = _matcher([{"id": 1, "bank_id": 1, "category": "a", "pdq": bytes.fromhex(first.pdq)}],
+                       [BankInfo(1, "bank", Trust.TRUSTED)])
+    by_hash_only, with_quality = matcher.match_pdqs([PdqQuery((("original", second.pdq),)),
+                                                     PdqQuery((("original", second.pdq),), second.quality)])
+    assert by_hash_only.matches == [] and "blank" in by_hash_only.note
+    assert with_quality.matches == [] and "quality 0" in with_quality.note
+
+
+def test_real_pictures_are_not_blank_like():
+    for seed in range(20):
+        assert not blank_like(hash_still(encoded(picture(320, 240, seed=seed), "PNG")).pdq)
