@@ -36,7 +36,8 @@ def counting_progress(description: str):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
-                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console) as progress:
+                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
+                  redirect_stdout=False, redirect_stderr=False) as progress:
         task = progress.add_task(description, total=None, rate="")
 
         def update(count: int) -> None:

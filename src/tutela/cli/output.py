@@ -41,7 +41,8 @@ def progress_over(items: Iterable[T], *, total: int | None, description: str) ->
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("[progress.data.speed]{task.fields[rate]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    # stdout is data (JSON lines): Rich must not capture it into the live display.
+    with Progress(*columns, console=console, transient=False, redirect_stdout=False, redirect_stderr=False) as progress:
         task = progress.add_task(description, total=total, rate="")
 
         def advance() -> Iterator[T]:

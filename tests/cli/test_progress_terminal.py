@@ -1,0 +1,33 @@
+"""With stderr on a terminal the progress bar is drawn there, and stdout stays pure JSON lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+from drawn import encoded, picture
+
+
+def test_progress_on_a_terminal_never_mixes_into_json_output(tmp_path):
+    for seed in range(5):
+        (tmp_path / f"p{seed}.png").write_bytes(encoded(picture(200, 150, seed=seed), "PNG"))
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", "from tutela.cli.app import main; main()", "hash", str(tmp_path),
+                             "--json", "--workers", "1"], stdout=subprocess.PIPE, stderr=follower,
+                            env={**os.environ, "COLUMNS": "120", "TERM": "xterm"})
+    os.close(follower)
+    stdout, _ = proc.communicate(timeout=60)
+    terminal = b""
+    try:
+        while chunk := os.read(leader, 65536):
+            terminal += chunk
+    except OSError:
+        pass  # the terminal closes once the process is gone
+    os.close(leader)
+    assert proc.returncode == 0
+    records = [json.loads(line) for line in stdout.decode().splitlines()]
+    assert len(records) == 5
+    assert b"5/5" in terminal and b"hashing" in terminal
