@@ -19,6 +19,7 @@ from numba.extending import intrinsic
 from tutela.matching._mih_plan import MAX_RADIUS
 
 _NO_PART = -1
+_BLOCK = 1024
 
 
 @intrinsic
@@ -72,19 +73,38 @@ def build_part(words, start, width, order, offsets):  # type: ignore[no-untyped-
 
 @njit(cache=True, nogil=True)
 def _grow(array, length):  # type: ignore[no-untyped-def]
-    bigger = np.empty(max(16, 2 * length), dtype=array.dtype)
+    bigger = np.empty(2 * length + 2 * _BLOCK, dtype=array.dtype)
     bigger[:length] = array[:length]
     return bigger
 
 
 @njit(cache=True, nogil=True)
-def _linear_scan(words, query, threshold, q, hit_q, hit_row, hit_dist, found):  # type: ignore[no-untyped-def]
-    for row in range(words.shape[0]):
+def _block_hits(words, orders, part, first, stop, query, threshold, hit_rows, hit_dists):  # type: ignore[no-untyped-def]
+    """Rows first..stop (or orders[part, first..stop]) within threshold, into the block buffers; their count.
+
+    Branch-free and kept apart from the growable result arrays: a loop that may reallocate them runs
+    several times slower, and most blocks hold no hit at all.
+    """
+    within = 0
+    for slot in range(first, stop):
+        row = slot if part < 0 else orders[part, slot]
         distance = _distance(words, row, query)
-        if distance <= threshold:
-            if found == hit_q.shape[0]:
-                hit_q, hit_row, hit_dist = _grow(hit_q, found), _grow(hit_row, found), _grow(hit_dist, found)
-            hit_q[found], hit_row[found], hit_dist[found] = q, row, distance
+        hit_rows[within] = row
+        hit_dists[within] = distance
+        within += distance <= threshold
+    return within
+
+
+@njit(cache=True, nogil=True)
+def _linear_scan(words, orders, query, threshold, q, block_rows, block_dists, hit_q, hit_row, hit_dist, found):  # type: ignore[no-untyped-def]
+    block = block_rows.shape[0]
+    for first in range(0, words.shape[0], block):
+        stop = min(first + block, words.shape[0])
+        within = _block_hits(words, orders, _NO_PART, first, stop, query, threshold, block_rows, block_dists)
+        if found + within > hit_q.shape[0]:
+            hit_q, hit_row, hit_dist = _grow(hit_q, found), _grow(hit_row, found), _grow(hit_dist, found)
+        for k in range(within):
+            hit_q[found], hit_row[found], hit_dist[found] = q, block_rows[k], block_dists[k]
             found += 1
     return hit_q, hit_row, hit_dist, found
 
@@ -159,26 +179,31 @@ def _probe_parts(
     query_keys,
     radii,
     q,
+    block_rows,
+    block_dists,
     hit_q,
     hit_row,
     hit_dist,
     found,
 ):  # type: ignore[no-untyped-def]
     parts = bounds.shape[0] - 1
+    block = block_rows.shape[0]
     for part in range(parts):
         if radii[part] < 0:
             continue
         for probe in range(mask_counts[part, radii[part]]):
             base = offset_base[part] + (query_keys[part] ^ masks[part, probe])
-            for slot in range(orders_offsets[base], orders_offsets[base + 1]):
-                row = orders[part, slot]
-                distance = _distance(words, row, query)
-                if distance > threshold or _seen_earlier(words[row], bounds, query_keys, radii, part):
-                    continue
-                if found == hit_q.shape[0]:
+            end = orders_offsets[base + 1]
+            for first in range(orders_offsets[base], end, block):
+                stop = min(first + block, end)
+                within = _block_hits(words, orders, part, first, stop, query, threshold, block_rows, block_dists)
+                if found + within > hit_q.shape[0]:
                     hit_q, hit_row, hit_dist = _grow(hit_q, found), _grow(hit_row, found), _grow(hit_dist, found)
-                hit_q[found], hit_row[found], hit_dist[found] = q, row, distance
-                found += 1
+                for k in range(within):
+                    row = block_rows[k]
+                    if not _seen_earlier(words[row], bounds, query_keys, radii, part):
+                        hit_q[found], hit_row[found], hit_dist[found] = q, row, block_dists[k]
+                        found += 1
     return hit_q, hit_row, hit_dist, found
 
 
@@ -199,6 +224,8 @@ def search(words, bounds, orders, orders_offsets, offset_base, masks, mask_count
     query_keys = np.empty(max(parts, 1), dtype=np.int64)
     radii = np.empty(max(parts, 1), dtype=np.int64)
     costs = np.empty((max(parts, 1), MAX_RADIUS + 1), dtype=np.float64)
+    block_rows = np.empty(_BLOCK, dtype=np.int64)
+    block_dists = np.empty(_BLOCK, dtype=np.int64)
     for q in range(queries.shape[0]):
         query = queries[q]
         threshold = thresholds[q]
@@ -214,7 +241,9 @@ def search(words, bounds, orders, orders_offsets, offset_base, masks, mask_count
             plan_cost = _choose_radii(costs, radius, need, radii)
             linear = plan_cost * linear_ratio > entries
         if linear:
-            hit_q, hit_row, hit_dist, found = _linear_scan(words, query, threshold, q, hit_q, hit_row, hit_dist, found)
+            hit_q, hit_row, hit_dist, found = _linear_scan(
+                words, orders, query, threshold, q, block_rows, block_dists, hit_q, hit_row, hit_dist, found
+            )
         else:
             hit_q, hit_row, hit_dist, found = _probe_parts(
                 words,
@@ -229,6 +258,8 @@ def search(words, bounds, orders, orders_offsets, offset_base, masks, mask_count
                 query_keys,
                 radii,
                 q,
+                block_rows,
+                block_dists,
                 hit_q,
                 hit_row,
                 hit_dist,
