@@ -34,12 +34,30 @@ class Settings(BaseSettings):
     max_still_bytes: int = Field(default=256 * 2**20, ge=1, description="larger stills are digested only")
     vics_profile: str = Field(default="us", description="how VICS category codes read: us or uk")
     vics_map: dict[str, str] = Field(default_factory=dict, description="VICS code -> category overrides (JSON)")
+    timezone: str = Field(default="Europe/London", description="the unit's time zone for dates and weeks")
     debug: bool = False
 
     @field_validator("home")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/London)") from None
+        return value
+
+    @property
+    def zone(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
 
     @property
     def index_folder(self) -> Path:

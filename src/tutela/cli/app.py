@@ -24,13 +24,14 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from tutela.cli import demo, hashing, init, library, matching
+    from tutela.cli import demo, hashing, init, library, matching, unit
 
     init.register(app)
     demo.register(app)
     hashing.register(app)
     library.register(app)
     matching.register(app)
+    unit.register(app)
 
 
 _register_commands()
