@@ -75,6 +75,12 @@ def test_name_that_is_not_utf8_is_kept_in_hex(hostile):
     assert bytes.fromhex(record.path_hex) == os.fsencode(hostile["bad_utf8_name"])
 
 
+def test_corrupt_video_gives_an_error_with_digests(hostile):
+    record = _one(hostile["corrupt_video"])
+    assert record.kind == "video" and record.sha256
+    assert record.error and "\n" not in record.error
+
+
 def test_symlink_loop_named_directly_is_one_error(hostile):
     assert _one(hostile["symlink_loop"]).error == "cannot read: symbolic link loop"
 

@@ -36,7 +36,7 @@ def demo_command(
         records = list(hash_entries(entries, HashOptions(), workers=settings.workers,
                                     timeout=settings.item_timeout))
         seconds = time.perf_counter() - started
-    _print_table(records)
+    _print_table(records, root=str(folder))
     stills = sum(r.kind == "still" for r in records)
     videos = sum(r.kind == "video" for r in records)
     failed = sum(r.error is not None for r in records)

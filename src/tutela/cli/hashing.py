@@ -61,7 +61,7 @@ def _expand_stdin(paths: list[str]) -> list[str]:
     return paths[:index] + from_stdin + paths[index + 1:]
 
 
-def _print_table(records) -> None:
+def _print_table(records, root: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -71,7 +71,8 @@ def _print_table(records) -> None:
     for r in records:
         pixels = f"{r.width}×{r.height}" if r.width else ""
         signal = r.pdq[:16] + "…" if r.pdq else (f"{len(r.signatures)} sig / {r.frames} fr" if r.signatures else "")
-        table.add_row(r.path, str(r.kind or ""), r.mime or "", "" if r.size is None else str(r.size), pixels,
+        shown = os.path.relpath(r.path, root) if root else r.path
+        table.add_row(shown, str(r.kind or ""), r.mime or "", "" if r.size is None else str(r.size), pixels,
                       "" if r.quality is None else str(r.quality), signal, r.error or "")
     Console().print(table)
 
