@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     vics_profile: str = Field(default="us", description="how VICS category codes read: us or uk")
     vics_map: dict[str, str] = Field(default_factory=dict, description="VICS code -> category overrides (JSON)")
     timezone: str = Field(default="Europe/London", description="the unit's time zone for dates and weeks")
+    triage_rules: Path | None = Field(default=None, description="YAML rule set for referral risk triage")
     debug: bool = False
 
     @field_validator("home")

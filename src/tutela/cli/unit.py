@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -96,6 +97,29 @@ def referral_add(ref: str = typer.Argument(...), received: str = typer.Option(..
                  json_out: bool = JSON) -> None:
     """Record a referral (awaiting assessment)."""
     _add("referrals", {"ref": ref, "received": received, "source": source, "team": team_ref}, json_out)
+
+
+@referral.command("import")
+def referral_import(file: Path = typer.Argument(..., help="a CyberTipline-style JSON report"),
+                    team_ref: str | None = typer.Option(None, "--team", help="the team it is assigned to"),
+                    json_out: bool = JSON) -> None:
+    """Import a CyberTipline-style report as a referral, with its risk band and reasons."""
+    from tutela.cli.common import settings
+    from tutela.services.referral_intake import import_referral, load_rules
+
+    rules = load_rules(settings().triage_rules)
+    with unit_store() as (store, zone):
+        record = import_referral(store, file, zone, rules, team_ref)
+    known = record.pop("known_from")
+    if json_out:
+        from tutela.cli.output import write_json_line
+
+        write_json_line({**record, "known_from": known})
+        return
+    show("referrals", record, False, "imported")
+    for link in known:
+        typer.echo(f"  already known: referral {link['referral']} (cases: {', '.join(link['cases']) or 'none'}) "
+                   f"shares {', '.join(link['shared'])}")
 
 
 @case.command("create")

@@ -219,6 +219,25 @@ class UnitStore:
                 for record in records.get(section, []):
                     self.insert(connection, index, section, record)
 
+    def set_details(self, ref: str, details: dict[str, Any]) -> None:
+        """What intake read from a referral (identifiers, hashes, triage facts); not part of the unit document."""
+        table = Referral.__table__
+        with self.engine.begin() as connection:
+            connection.execute(update(table).where(table.c.ref == ref).values(details=details))
+
+    def referral_details(self) -> list[tuple[str, dict | None, list[str]]]:
+        """(ref, details, case refs) of every referral that has details."""
+        table, cases = Referral.__table__, Case.__table__
+        with self.engine.connect() as connection:
+            linked: dict[int, list[str]] = {}
+            query = (select(case_referrals.c.referral_id, cases.c.ref)
+                     .join(cases, cases.c.id == case_referrals.c.case_id))
+            for referral_id, case_ref in connection.execute(query):
+                linked.setdefault(referral_id, []).append(case_ref)
+            rows = connection.execute(select(table.c.id, table.c.ref, table.c.details)
+                                      .where(table.c.details.is_not(None))).all()
+        return [(row.ref, row.details, sorted(linked.get(row.id, []))) for row in rows]
+
     def export_document(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
             index = RefIndex(connection)
