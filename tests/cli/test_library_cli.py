@@ -124,3 +124,18 @@ def test_missing_bank_and_unknown_format_exit_2(cli, bank_csv):
     assert cli("library", "import", str(bank_csv), "--bank", "nope").status == 2
     cli("library", "add-bank", "b", "--trust", "trusted")
     assert cli("library", "import", str(bank_csv), "--bank", "b", "--format", "xml").status == 2
+
+
+def test_indexes_follow_the_library_and_survive_damage(cli, tmp_path):
+    cli("library", "add-bank", "b", "--trust", "trusted")
+    pdq = "a5" * 8 + "3c" * 8 + "0f" * 8 + "96" * 8
+    query = f"pdq:{pdq}\n".encode()
+    assert cli("lookup", "--json", stdin=query).json_lines()[0]["matches"] == []
+    (tmp_path / "one.csv").write_text(f"pdq,category\n{pdq},C\n")
+    cli("library", "import", str(tmp_path / "one.csv"), "--bank", "b")
+    assert cli("lookup", "--json", stdin=query).json_lines()[0]["matches"][0]["category"] == "c"  # stale: rebuilt
+    index = tmp_path / "home" / "indexes" / "pdq.idx"
+    index.write_bytes(index.read_bytes()[:40])  # a damaged file is rebuilt, not trusted
+    assert cli("lookup", "--json", stdin=query).json_lines()[0]["matches"][0]["category"] == "c"
+    cli("library", "set-bank", "b", "--disable")
+    assert cli("lookup", "--json", stdin=query).json_lines()[0]["matches"] == []

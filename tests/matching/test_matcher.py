@@ -121,3 +121,16 @@ def test_two_near_blank_pictures_never_match():
 def test_real_pictures_are_not_blank_like():
     for seed in range(20):
         assert not blank_like(hash_still(encoded(picture(320, 240, seed=seed), "PNG")).pdq)
+
+
+def test_near_index_leaves_out_flat_picture_hashes():
+    from tutela.hashing.pdq import pdq_from_luma
+    from tutela.matching.indexes import build_near_index
+
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 256, (1000, 32), dtype=np.uint8)
+    rows[7] = np.frombuffer(bytes.fromhex(pdq_from_luma(np.full((64, 64), 200, np.uint8))[0]), np.uint8)
+    rows[9] = 0  # no bits set
+    index = build_near_index(np.arange(1000, dtype=np.int64) + 100, rows, generation=4)
+    assert len(index) == 998 and index.generation == 4
+    assert index.search(rows[[7, 9, 11]], 31) == [[], [], [(111, 0)]]

@@ -47,7 +47,7 @@ BLANK_DISTANCE = 16  # this near one of the hashes of a flat picture counts as b
 
 
 @cache
-def _flat_picture_hashes() -> tuple[int, ...]:
+def flat_picture_hashes() -> tuple[int, ...]:
     """PDQs of perfectly flat pictures, one per grey level. They are not all zero: float rounding in the
     DCT leaves a fixed pattern per level, the same at any size, so a hash-only query cannot rely on bit counts."""
     from tutela.hashing.pdq import pdq_from_luma
@@ -60,7 +60,7 @@ def blank_like(pdq_hex: str) -> bool:
     value = int(pdq_hex, 16)
     if not MIN_BITS_SET <= value.bit_count() <= MAX_BITS_SET:
         return True
-    return any((value ^ flat).bit_count() <= BLANK_DISTANCE for flat in _flat_picture_hashes())
+    return any((value ^ flat).bit_count() <= BLANK_DISTANCE for flat in flat_picture_hashes())
 
 
 def near_match_refusal(query: PdqQuery) -> str | None:
