@@ -121,3 +121,9 @@ def test_csv_with_bom_crlf_and_mixed_case_imports(engine):
     result = _import(store, "b", CsvLibraryReader(io.BytesIO(data)))
     assert result.added == 1
     assert next(store.entries("b")).md5 == "abcdef0123456789abcdef0123456789"
+
+
+def test_schema_revision_constant_is_the_newest_migration():
+    from tutela.store.migrate import migrations_head
+
+    assert head_revision() == migrations_head()

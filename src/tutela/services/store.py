@@ -9,7 +9,7 @@ from tutela.settings import Settings
 
 
 def open_store(settings: Settings, *, create: bool = False) -> Engine:
-    """The store's engine. The embedded SQLite store is created on first use; PostgreSQL needs `tutela init`."""
+    """The store's engine. The embedded SQLite store is created or upgraded on use; PostgreSQL needs `tutela init`."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from tutela.store.database import open_engine, store_url
@@ -18,7 +18,9 @@ def open_store(settings: Settings, *, create: bool = False) -> Engine:
     engine = open_engine(store_url(settings.database_url, settings.home))
     try:
         current = current_revision(engine)
-        if current != head_revision() and (create or (current is None and engine.dialect.name == "sqlite")):
+        # The embedded SQLite store is one user's file: create and upgrade it in place. A shared PostgreSQL
+        # store changes schema only when an administrator runs `tutela init`.
+        if current != head_revision() and (create or engine.dialect.name == "sqlite"):
             upgrade(engine)
         elif current != head_revision():
             raise StoreError(f"the store is at revision {current or 'none'}, this tutela needs "
