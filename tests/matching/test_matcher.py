@@ -134,3 +134,10 @@ def test_near_index_leaves_out_flat_picture_hashes():
     index = build_near_index(np.arange(1000, dtype=np.int64) + 100, rows, generation=4)
     assert len(index) == 998 and index.generation == 4
     assert index.search(rows[[7, 9, 11]], 31) == [[], [], [(111, 0)]]
+
+
+def test_padding_does_not_lift_a_low_quality_picture_past_the_quality_rule():
+    flat_ish = Image.fromarray(np.full((400, 600), 90, np.uint8)).convert("RGB")
+    padded = ImageOps.expand(flat_ish, border=60, fill=(255, 255, 255))
+    signals = match_signals(encoded(padded, "PNG"))
+    assert not any(label.startswith("trimmed") for label, _ in signals.candidates)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
+from tutela.domain.banks import MIN_PDQ_QUALITY
 from tutela.errors import DecodeError, TooLargeError
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
@@ -87,8 +88,11 @@ def match_signals(data: bytes, *, max_pixels: int = 100_000_000) -> MatchSignals
     box = content_box(luma)
     if box is not None:
         top, bottom, left, right = box
-        inner, _ = pdq_dihedral_from_luma(luma[top:bottom, left:right])
-        candidates += [(f"trimmed-{label}", pdq) for label, pdq in zip(DIHEDRAL_LABELS, inner, strict=True)]
+        inner, inner_quality = pdq_dihedral_from_luma(luma[top:bottom, left:right])
+        # Padding adds sharp edges that lift the quality of the whole picture; the content inside must pass
+        # the quality rule on its own, or padding would be a way round it.
+        if inner_quality >= MIN_PDQ_QUALITY:
+            candidates += [(f"trimmed-{label}", pdq) for label, pdq in zip(DIHEDRAL_LABELS, inner, strict=True)]
     return MatchSignals(quality, tuple(candidates))
 
 
