@@ -1,4 +1,4 @@
-"""``tutela demo``: the main job on benign drawn media, end to end, on the embedded default."""
+"""``tutela demo``: the main job on benign drawn media, end to end, on the embedded default store."""
 
 from __future__ import annotations
 
@@ -14,32 +14,97 @@ def register(app: typer.Typer) -> None:
 
 
 def demo_command(
-    keep: Path | None = typer.Option(None, "--keep", help="draw the demo media into this folder and keep it"),
+    keep: Path | None = typer.Option(None, "--keep", help="work in this folder (media, store) and keep it"),
 ) -> None:
-    """Draw a benign set of images and a short video, hash them, and print a summary."""
+    """Draw benign media, hash it, grade seized copies from a demo library, and count a week of action."""
     from rich.console import Console
 
-    from tutela.cli.hashing import _print_table
-    from tutela.hashing.hasher import HashOptions
-    from tutela.services.demo import write_demo_media
-    from tutela.services.hashing import collect_entries, hash_entries
-    from tutela.settings import load_settings
-
-    settings = load_settings()
     console = Console()
     with tempfile.TemporaryDirectory(prefix="tutela-demo-") as scratch:
-        folder = keep or Path(scratch)
-        write_demo_media(folder)
-        console.print(f"[bold]Tutela demo[/]: benign drawn media in {folder}")
+        work = keep or Path(scratch)
         started = time.perf_counter()
-        entries = collect_entries([str(folder)])
-        records = list(hash_entries(entries, HashOptions(), workers=settings.workers,
-                                    timeout=settings.item_timeout))
-        seconds = time.perf_counter() - started
-    _print_table(records, root=str(folder))
-    stills = sum(r.kind == "still" for r in records)
-    videos = sum(r.kind == "video" for r in records)
-    failed = sum(r.error is not None for r in records)
-    console.print(f"hashed {len(records)} files: {stills} stills, {videos} videos, {failed} failed, "
-                  f"in {seconds:.1f} s")
+        failed = _run(console, work)
+        console.print(f"\n[bold]demo finished[/] in {time.perf_counter() - started:.1f} s "
+                      f"({'kept in ' + str(work) if keep else 'nothing left behind'})")
     raise typer.Exit(1 if failed else 0)
+
+
+def _run(console, work: Path) -> int:
+    from tutela.cli.hashing import _print_table
+    from tutela.domain.banks import Trust
+    from tutela.hashing.hasher import HashOptions
+    from tutela.services.demo import write_demo_media
+    from tutela.services.demo_unit import library_entries, write_seized_folder
+    from tutela.services.hashing import collect_entries, hash_entries
+    from tutela.services.store import open_store
+    from tutela.settings import load_settings
+    from tutela.store.library import LibraryStore
+
+    settings = load_settings().model_copy(update={"home": work / "home", "database_url": None})
+    media = work / "media"
+    write_demo_media(media)
+    console.print(f"[bold]1. Hash[/]: benign drawn media in {media} (shapes, gradients, noise; nothing downloaded)")
+    records = list(hash_entries(collect_entries([str(media)]), HashOptions(), workers=settings.workers,
+                                timeout=settings.item_timeout))
+    _print_table(records, root=str(media))
+    failed = sum(r.error is not None for r in records)
+
+    store = LibraryStore(open_store(settings, create=True))
+    store.add_bank("demo-library", trust=Trust.TRUSTED, source="drawn stand-ins, grades picked at random")
+    entries = library_entries(records)
+    store.import_rows("demo-library", iter(entries), skip_invalid=False, file_name="demo", file_sha256="0" * 64,
+                      fmt="demo")
+    console.print(f"\n[bold]2. Library[/]: bank demo-library (trusted) holds {len(entries)} of the drawn pictures "
+                  "as stand-ins for graded known material")
+    known = [Path(r.path) for r in records if r.md5 in {e.md5 for e in entries}]
+    unknown = [Path(r.path) for r in records if r.kind == "still" and Path(r.path) not in known]
+    write_seized_folder(media, known, unknown, work / "exhibit")
+    failed += _match_exhibit(console, settings, store, work / "exhibit")
+    _unit(console, settings)
+    return failed
+
+
+def _match_exhibit(console, settings, store, folder: Path) -> int:
+    from tutela.cli.common import table
+    from tutela.hashing.hasher import HashOptions
+    from tutela.matching.matcher import resolved_grade
+    from tutela.services.hashing import collect_entries, hash_entries
+    from tutela.services.matching import load_matcher, match_records
+
+    matcher = load_matcher(settings, store)
+    options = HashOptions(match_signals=True)
+    records = hash_entries(collect_entries([str(folder)]), options, workers=settings.workers,
+                           timeout=settings.item_timeout)
+    rows, failed, known = [], 0, 0
+    for record, result in match_records(matcher, records):
+        failed += record.error is not None
+        grade = resolved_grade(result.matches)
+        known += grade is not None
+        how = "" if grade is None else (f"{grade.hash_type} distance {grade.distance}"
+                                        + (f" ({grade.orientation})" if grade.orientation else ""))
+        rows.append([Path(record.path).name, str(grade.category) if grade else "unknown: to grade", how])
+    console.print(f"\n[bold]3. Match[/]: a seized folder ({folder.name}) against the library; known material is "
+                  "graded without anyone looking at it")
+    table(["file", "category", "matched by"], rows)
+    console.print(f"{known} of {len(rows)} files known from the library, {len(rows) - known} left to grade")
+    return failed
+
+
+def _unit(console, settings) -> None:
+    from tutela.cli.common import table
+    from tutela.services.demo_unit import week_of_action
+    from tutela.services.store import open_store
+    from tutela.services.unit_import import import_unit
+    from tutela.services.unit_reports import operation_report
+    from tutela.store.unit import UnitStore
+    from tutela.store.unit_queries import UnitQueries
+
+    engine = open_store(settings)
+    import_unit(UnitStore(engine), week_of_action(), settings.zone, source="demo")
+    figures = operation_report(UnitQueries(engine), "OP-DEMO", settings.zone)
+    console.print("\n[bold]4. Unit records[/]: a week of action, every figure counted from the records "
+                  "(a warrant never executed, a child safeguarded twice and another operation's records do not count)")
+    keys = ("warrants_executed", "arrests", "children_safeguarded", "exhibits_seized", "suspect_age_min",
+            "suspect_age_max")
+    table([f"{figures['name']} ({figures['start']} to {figures['end']})", "count"],
+          [[key.replace("_", " "), figures[key]] for key in keys])

@@ -65,15 +65,19 @@ def _print_table(records, root: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    columns = ["path", "kind", "mime", "size", "pixels", "quality", "pdq / frames"]
+    if any(r.error for r in records):
+        columns.append("error")
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("path", "kind", "mime", "size", "size px", "quality", "pdq / frames", "error"):
+    for column in columns:
         table.add_column(column, overflow="fold")
     for r in records:
         pixels = f"{r.width}×{r.height}" if r.width else ""
-        signal = r.pdq[:16] + "…" if r.pdq else (f"{len(r.signatures)} sig / {r.frames} fr" if r.signatures else "")
+        signal = r.pdq[:12] + "…" if r.pdq else (f"{len(r.signatures)} sig, {r.frames} fr" if r.signatures else "")
         shown = os.path.relpath(r.path, root) if root else r.path
-        table.add_row(shown, str(r.kind or ""), r.mime or "", "" if r.size is None else str(r.size), pixels,
-                      "" if r.quality is None else str(r.quality), signal, r.error or "")
+        row = [shown, str(r.kind or ""), r.mime or "", "" if r.size is None else str(r.size), pixels,
+               "" if r.quality is None else str(r.quality), signal]
+        table.add_row(*row, *([r.error or ""] if "error" in columns else []))
     Console().print(table)
 
 
