@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -44,33 +45,33 @@ def display_path(path: str) -> tuple[str, str | None]:
 
 
 def hash_file(path: str, options: HashOptions = HashOptions()) -> HashRecord:
-    shown, raw_hex = display_path(path)
-    record = HashRecord(path=shown, path_hex=raw_hex)
-    try:
-        with open_read_only(path) as stream:
-            hash_stream(stream, record, options)
-    except MediaError as exc:
-        record.error = str(exc)
-    except OSError as exc:
-        record.error = describe_os_error(exc)
-    return record
+    return _with_file(path, lambda stream, record: hash_stream(stream, record, options))
 
 
 def digest_file(path: str) -> HashRecord:
     """Digests only: the fallback when decoding a file timed out or crashed its worker."""
+    return _with_file(path, _digest_only)
+
+
+def _with_file(path: str, fill: Callable[[BinaryIO, HashRecord], None]) -> HashRecord:
+    """One record for ``path``: ``fill`` reads the open file into it; read failures become its ``error``."""
     shown, raw_hex = display_path(path)
     record = HashRecord(path=shown, path_hex=raw_hex)
     try:
         with open_read_only(path) as stream:
-            head = stream.read(SNIFF_BYTES)
-            record.mime = sniff_mime(head)
-            record.kind = kind_of(record.mime)
-            _set_digests(record, _digest_rest(stream, head))
+            fill(stream, record)
     except MediaError as exc:
         record.error = str(exc)
     except OSError as exc:
         record.error = describe_os_error(exc)
     return record
+
+
+def _digest_only(stream: BinaryIO, record: HashRecord) -> None:
+    head = stream.read(SNIFF_BYTES)
+    record.mime = sniff_mime(head)
+    record.kind = kind_of(record.mime)
+    _set_digests(record, _digest_rest(stream, head))
 
 
 def open_read_only(path: str) -> BinaryIO:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
@@ -20,6 +22,7 @@ from tutela.errors import DecodeError, TooLargeError
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
 FAST_MIN_SIDE = 360
+T = TypeVar("T")
 _TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 _ORIENTATION_FIX = {  # EXIF orientation -> the transpose that shows the picture upright (as exif_transpose)
     2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -63,6 +66,11 @@ def register_decoders() -> None:
 
 def hash_still(data: bytes, *, exact: bool = False, max_pixels: int = 100_000_000) -> StillSignal:
     """PDQ, quality and oriented size of an encoded still; DecodeError or TooLargeError if it cannot."""
+    return _decoded(data, max_pixels, lambda image: _hash_open_image(image, exact))
+
+
+def _decoded(data: bytes, max_pixels: int, use: Callable[[Image.Image], T]) -> T:
+    """``use(image)`` on the decoded still, with Pillow's failures turned into one-line media errors."""
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     Image.MAX_IMAGE_PIXELS = max_pixels
     with warnings.catch_warnings():
@@ -70,7 +78,7 @@ def hash_still(data: bytes, *, exact: bool = False, max_pixels: int = 100_000_00
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data)) as image:
-                return _hash_open_image(image, exact)
+                return use(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise TooLargeError(f"image too large: {_one_line(exc)}") from None
         except _DECODE_FAILURES as exc:
@@ -97,19 +105,13 @@ def match_signals(data: bytes, *, max_pixels: int = 100_000_000) -> MatchSignals
 
 
 def _luma(data: bytes, max_pixels: int) -> np.ndarray:
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format == "JPEG":
-                    return np.asarray(_fast_jpeg_luma(image))
-                return np.asarray(ImageOps.exif_transpose(image).convert("RGB").convert("L"))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLargeError(f"image too large: {_one_line(exc)}") from None
-        except _DECODE_FAILURES as exc:
-            raise DecodeError(f"cannot decode image: {_one_line(exc)}") from None
+    return _decoded(data, max_pixels, _upright_luma)
+
+
+def _upright_luma(image: Image.Image) -> np.ndarray:
+    if image.format == "JPEG":
+        return np.asarray(_fast_jpeg_luma(image))
+    return np.asarray(ImageOps.exif_transpose(image).convert("RGB").convert("L"))
 
 
 def _hash_open_image(image: Image.Image, exact: bool) -> StillSignal:
