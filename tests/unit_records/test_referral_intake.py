@@ -47,3 +47,22 @@ def test_import_triages_and_names_what_is_already_known(cli, tmp_path):
     queue = cli("report", "unit", "--json").json_lines()[0]["referrals"]
     assert [r["referral"] for r in queue] == ["CT-0002", "CT-0001"]  # Medium before Low
     assert cli("referral", "import", str(second)).status == 2  # already imported: one line, status 2
+
+
+def test_reported_files_known_to_the_library_raise_the_band(cli, tmp_path):
+    md5 = "0123456789abcdef" * 2
+    (tmp_path / "bank.csv").write_text(f"md5,category\n{md5},A\n")
+    cli("library", "add-bank", "national", "--trust", "trusted")
+    cli("library", "import", str(tmp_path / "bank.csv"), "--bank", "national")
+    plain, known = tmp_path / "plain.json", tmp_path / "known.json"
+    plain.write_text(json.dumps(_tip("CT-0100", "one@example.org")))
+    tip = _tip("CT-0101", "two@example.org")
+    tip["files"].append({"name": "file-2.jpg", "md5": md5.upper(), "annotations": []})
+    known.write_text(json.dumps(tip))
+    without = cli("referral", "import", str(plain), "--json").json_lines()[0]
+    result = cli("referral", "import", str(known), "--json").json_lines()[0]
+    assert without["library_matches"] == []
+    assert result["library_matches"] == [{"file": 1, "category": "a", "bank": "national", "hash_type": "md5"}]
+    assert "category A material among the matched files" in result["risk_reasons"]
+    bands = ["Low", "Medium", "High", "Very High"]
+    assert bands.index(result["risk_band"]) > bands.index(without["risk_band"])

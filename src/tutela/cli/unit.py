@@ -107,19 +107,33 @@ def referral_import(file: Path = typer.Argument(..., help="a CyberTipline-style 
     from tutela.cli.common import settings
     from tutela.services.referral_intake import import_referral, load_rules
 
-    rules = load_rules(settings().triage_rules)
+    config = settings()
+    rules = load_rules(config.triage_rules)
     with unit_store() as (store, zone):
-        record = import_referral(store, file, zone, rules, team_ref)
+        record = import_referral(store, file, zone, rules, team_ref, matcher=_library_matcher(config, store.engine))
     known = record.pop("known_from")
+    matches = record.pop("library_matches")
     if json_out:
         from tutela.cli.output import write_json_line
 
-        write_json_line({**record, "known_from": known})
+        write_json_line({**record, "known_from": known, "library_matches": matches})
         return
     show("referrals", record, False, "imported")
+    for match in matches:
+        typer.echo(f"  file {match['file']} known to the library: category {match['category']} "
+                   f"({match['bank']}, {match['hash_type']})")
     for link in known:
         typer.echo(f"  already known: referral {link['referral']} (cases: {', '.join(link['cases']) or 'none'}) "
                    f"shares {', '.join(link['shared'])}")
+
+
+def _library_matcher(config, engine):
+    """The library matcher when the store holds any bank (a unit without a library still takes referrals)."""
+    from tutela.services.matching import load_matcher
+    from tutela.store.library import LibraryStore
+
+    library = LibraryStore(engine)
+    return load_matcher(config, library) if library.banks() else None
 
 
 @case.command("create")

@@ -1,7 +1,8 @@
 """``tutela referral import``: a CyberTipline-style report becomes a referral with its risk band and reasons.
 
 It is linked to what the unit already knows: an earlier referral sharing an identifier (e-mail, screen name,
-phone, IP) is previous behaviour, and its case is named so the officer can link the two.
+phone, IP) is previous behaviour, and its case is named so the officer can link the two. Its files' hashes are
+looked up in the library when it holds any bank: category A material among them is a triage factor.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from tutela.domain.categories import Category
 from tutela.domain.triage import RuleSet, triage
 from tutela.errors import UsageError
 from tutela.formats.cybertip import parse_tip
+from tutela.matching.matcher import LibraryMatcher
 from tutela.services.unit_import import read_document
 from tutela.services.unit_records import add_record
 from tutela.store.unit import UnitStore
@@ -31,19 +34,37 @@ def load_rules(path: Path | None = None) -> RuleSet:
     return RuleSet.from_data(data, str(source))
 
 
-def import_referral(store: UnitStore, path: Path, zone: tzinfo, rules: RuleSet, team: str | None = None) -> dict:
+def import_referral(store: UnitStore, path: Path, zone: tzinfo, rules: RuleSet, team: str | None = None,
+                    matcher: LibraryMatcher | None = None) -> dict:
     report = parse_tip(read_document(path))
     earlier = _known(store, report.identifiers)
-    facts = {**report.facts, "previous_reports": len(earlier)}
+    matches = library_matches(matcher, report.file_hashes) if matcher is not None else []
+    facts = {**report.facts, "previous_reports": len(earlier),
+             "category_a_matches": sum(m["category"] == str(Category.A) for m in matches)}
     band, reasons, score = triage(rules, facts)
     details = {"incident_type": report.incident_type, "incident_time": report.incident_time,
                "identifiers": sorted(report.identifiers), "file_hashes": report.file_hashes, "facts": facts,
-               "score": score}
+               "score": score, "library_matches": matches}
     record = add_record(store, "referrals", {"ref": report.report_id, "received": report.received,
                                              "source": report.source, "team": team, "risk_band": band,
                                              "risk_reasons": reasons}, zone)
     store.set_details(report.report_id, details)
-    return {**record, "known_from": earlier}
+    return {**record, "known_from": earlier, "library_matches": matches}
+
+
+def library_matches(matcher: LibraryMatcher, file_hashes: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The reported files the library knows: for each, the grade that stands and how it was found."""
+    from tutela.matching.matcher import resolved_grade
+
+    found = []
+    for index, hashes in enumerate(file_hashes):
+        queries = [(kind, value) for kind in ("sha256", "sha1", "md5") if (value := hashes.get(kind))]
+        matches = [m for result in matcher.match_digests(queries) for m in result.matches]
+        grade = resolved_grade(sorted(matches, key=lambda m: -m.precedence))
+        if grade is not None:
+            found.append({"file": index, "category": str(grade.category), "bank": grade.bank,
+                          "hash_type": grade.hash_type})
+    return found
 
 
 def _known(store: UnitStore, identifiers: set[str]) -> list[dict[str, Any]]:
