@@ -93,7 +93,7 @@ def drift(files: list[Path]) -> np.ndarray:
     return np.array([hamming(f.pdq, e.pdq) for f, e in zip(fast, exact, strict=True) if e.quality >= 50])
 
 
-def report_group(name: str, files: list[Path]) -> None:
+def report_group(name: str, files: list[Path], targets: bool) -> None:
     megabytes = sum(p.stat().st_size for p in files) / len(files) / 1e6
     for path in files:
         path.read_bytes()  # warm the page cache for every pipeline alike
@@ -104,8 +104,8 @@ def report_group(name: str, files: list[Path]) -> None:
     print(f"  tutela (in-process, 1 core) {ours:8.1f} images/s {ours * megabytes:7.1f} MB/s")
     print(f"  naive full decode + PDQ     {base:8.1f} images/s {base * megabytes:7.1f} MB/s")
     print(f"  floor (read+digests+decode) {bottom:8.1f} images/s {bottom * megabytes:7.1f} MB/s")
-    print(f"  ratio tutela / naive  {ours / base:6.1f}x   (target >= 15x on phone photos)")
-    print(f"  ratio tutela / floor  {ours / bottom:6.2f}x   (target >= 0.8x)")
+    print(f"  ratio tutela / naive  {ours / base:6.1f}x" + ("   (target >= 15x)" if targets else ""))
+    print(f"  ratio tutela / floor  {ours / bottom:6.2f}x" + ("   (target >= 0.8x)" if targets else ""))
 
 
 def main() -> None:
@@ -121,8 +121,8 @@ def main() -> None:
     messaging = sorted(args.corpus.glob("mid/*.jpg"))[: args.mid] + sorted(args.corpus.glob("small/*.jpg"))[
         : args.small]
     print(f"corpus: {args.corpus} (photo-corpus: {len(phone)} phone 12 MP, {len(messaging)} messaging-size)")
-    report_group("phone photos (4032x3024)", phone)
-    report_group("messaging-size (1600 and 640 px)", messaging)
+    report_group("phone photos (4032x3024)", phone, targets=True)
+    report_group("messaging-size (1600 and 640 px), no target", messaging, targets=False)
 
     one, two = pool_rate(phone, 1), pool_rate(phone, 2)
     print(f"\npool on phone photos: 1 worker {one:.1f} images/s, 2 workers {two:.1f} images/s, "
