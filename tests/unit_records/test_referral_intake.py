@@ -66,3 +66,19 @@ def test_reported_files_known_to_the_library_raise_the_band(cli, tmp_path):
     assert "category A material among the matched files" in result["risk_reasons"]
     bands = ["Low", "Medium", "High", "Very High"]
     assert bands.index(result["risk_band"]) > bands.index(without["risk_band"])
+
+
+def test_retriage_follows_what_the_unit_learns_later(cli, tmp_path):
+    md5 = "fedcba9876543210" * 2
+    tip = _tip("CT-0200", "three@example.org")
+    tip["files"].append({"name": "file-2.jpg", "md5": md5, "annotations": []})
+    (tmp_path / "tip.json").write_text(json.dumps(tip))
+    first = cli("referral", "import", str(tmp_path / "tip.json"), "--json").json_lines()[0]
+    assert cli("referral", "retriage", "--json").stdout == ""  # nothing new: nothing changes
+    (tmp_path / "bank.csv").write_text(f"md5,category\n{md5},A\n")
+    cli("library", "add-bank", "national", "--trust", "trusted")
+    cli("library", "import", str(tmp_path / "bank.csv"), "--bank", "national")
+    (change,) = cli("referral", "retriage", "--json").json_lines()
+    assert (change["ref"], change["was"]) == ("CT-0200", first["risk_band"])
+    assert "category A material among the matched files" in change["risk_reasons"]
+    assert cli("referral", "retriage", "--json").stdout == ""

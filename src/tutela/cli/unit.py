@@ -127,6 +127,27 @@ def referral_import(file: Path = typer.Argument(..., help="a CyberTipline-style 
                    f"shares {', '.join(link['shared'])}")
 
 
+@referral.command("retriage")
+def referral_retriage(json_out: bool = JSON) -> None:
+    """Recompute the risk band of imported referrals from what the unit knows now (links, library)."""
+    from tutela.cli.common import settings
+    from tutela.services.referral_intake import load_rules, retriage
+
+    config = settings()
+    with unit_store() as (store, _zone):
+        changed = retriage(store, load_rules(config.triage_rules), _library_matcher(config, store.engine))
+    if json_out:
+        from tutela.cli.output import write_json_line
+
+        for change in changed:
+            write_json_line(change)
+        return
+    for change in changed:
+        typer.echo(f"{change['ref']}: {change['was'] or 'unbanded'} -> {change['risk_band']} "
+                   f"({'; '.join(change['risk_reasons'])})")
+    typer.echo(f"{len(changed)} referrals changed band or reasons")
+
+
 def _library_matcher(config, engine):
     """The library matcher when the store holds any bank (a unit without a library still takes referrals)."""
     from tutela.services.matching import load_matcher

@@ -44,7 +44,7 @@ def import_referral(store: UnitStore, path: Path, zone: tzinfo, rules: RuleSet, 
     band, reasons, score = triage(rules, facts)
     details = {"incident_type": report.incident_type, "incident_time": report.incident_time,
                "identifiers": sorted(report.identifiers), "file_hashes": report.file_hashes, "facts": facts,
-               "score": score, "library_matches": matches}
+               "score": score, "library_matches": matches, "band": band, "reasons": reasons}
     record = add_record(store, "referrals", {"ref": report.report_id, "received": report.received,
                                              "source": report.source, "team": team, "risk_band": band,
                                              "risk_reasons": reasons}, zone)
@@ -75,3 +75,26 @@ def _known(store: UnitStore, identifiers: set[str]) -> list[dict[str, Any]]:
         if shared:
             found.append({"referral": ref, "cases": cases, "shared": shared})
     return found
+
+
+def retriage(store: UnitStore, rules: RuleSet, matcher: LibraryMatcher | None) -> list[dict[str, Any]]:
+    """Recompute every imported referral's band from what the unit knows now: other referrals sharing an
+    identifier (either side may have come first: repeat reports about one person count), and the library as it
+    is today. Returns the referrals whose band or reasons changed."""
+    known = store.referral_details()
+    changed = []
+    for ref, details, _cases in known:
+        identifiers = set(details.get("identifiers", []))
+        others = [other for other, theirs, _ in known
+                  if other != ref and identifiers & set((theirs or {}).get("identifiers", []))]
+        matches = library_matches(matcher, details.get("file_hashes", [])) if matcher is not None else []
+        facts = {**details.get("facts", {}), "previous_reports": len(others),
+                 "category_a_matches": sum(m["category"] == str(Category.A) for m in matches)}
+        band, reasons, score = triage(rules, facts)
+        if (band, reasons) != (details.get("band"), details.get("reasons")) or facts != details.get("facts"):
+            before = details.get("band")
+            store.set_triage(ref, band, reasons, {**details, "facts": facts, "score": score, "band": band,
+                                                  "reasons": reasons, "library_matches": matches})
+            if before != band or details.get("reasons") != reasons:
+                changed.append({"ref": ref, "risk_band": band, "was": before, "risk_reasons": reasons})
+    return changed

@@ -225,6 +225,13 @@ class UnitStore:
         with self.engine.begin() as connection:
             connection.execute(update(table).where(table.c.ref == ref).values(details=details))
 
+    def set_triage(self, ref: str, band: str, reasons: list[str], details: dict[str, Any]) -> None:
+        """A referral's band and reasons recomputed (intake details updated with the facts used)."""
+        table = Referral.__table__
+        with self.engine.begin() as connection:
+            connection.execute(update(table).where(table.c.ref == ref).values(
+                risk_band=band, risk_reasons=reasons, details=details))
+
     def referral_details(self) -> list[tuple[str, dict | None, list[str]]]:
         """(ref, details, case refs) of every referral that has details."""
         table, cases = Referral.__table__, Case.__table__
