@@ -46,6 +46,10 @@ class FormatError(UsageError, ValueError):
     def __str__(self) -> str:
         return self.message if self.line is None else f"{self.unit} {self.line}: {self.message}"
 
+    def __reduce__(self):
+        # Rebuilt from its fields, not from ``str()``: readers may run in a child process that sends it back.
+        return type(self), (self.line, self.message, self.unit)
+
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:

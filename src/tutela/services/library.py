@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tutela.domain.categories import Category, VicsProfile, vics_profile
 from tutela.errors import UsageError
+from tutela.services.library_feed import batches_from_child
 from tutela.settings import Settings
 from tutela.store.library import ImportResult, LibraryStore
 
@@ -44,9 +45,11 @@ def import_library(store: LibraryStore, path: Path, *, bank: str, fmt: str | Non
             raise UsageError(f"unknown format {chosen!r} (known: {', '.join(FORMATS)})")
         handle.seek(0)
         reader = read_library(chosen, handle, profile=profile, category=category)
-        result = store.import_rows(bank, reader, skip_invalid=skip_invalid, file_name=path.name,
-                                   file_sha256=file_sha256(path), fmt=chosen, progress=progress)
-        return result, list(reader.warnings)
+        warnings = list(reader.warnings)
+        result = store.import_batches(bank, batches_from_child(reader, warnings), skip_invalid=skip_invalid,
+                                      file_name=path.name, file_sha256=file_sha256(path), fmt=chosen,
+                                      progress=progress)
+        return result, warnings
 
 
 def export_library(store: LibraryStore, path: Path, *, bank: str, fmt: str, profile: VicsProfile) -> int:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +21,8 @@ from tutela.store.tables import Bank, BankEntry, LibraryImport, StoreMeta
 BATCH = 50_000
 MAX_PROBLEMS_KEPT = 1000
 GENERATION_KEY = "library_generation"
+_blake2b = hashlib.blake2b
+_fromhex = bytes.fromhex
 
 
 @dataclass
@@ -38,12 +38,13 @@ class ImportResult:
 
 def entry_key(entry: LibraryEntry) -> bytes:
     """What makes two entries of one bank the same: their hashes and their grade."""
-    text = "|".join(getattr(entry, name) or "" for name in HASH_FIELDS) + "|" + str(entry.category)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    # Spelled out rather than a loop over HASH_FIELDS: this runs once per imported row.
+    text = f"{entry.md5 or ''}|{entry.sha1 or ''}|{entry.sha256 or ''}|{entry.pdq or ''}|{entry.category.value}"
+    return _blake2b(text.encode(), digest_size=16).digest()
 
 
 def _bytes(value: str | None) -> bytes | None:
-    return bytes.fromhex(value) if value else None
+    return _fromhex(value) if value else None
 
 
 def _hex(value: bytes | None) -> str | None:
@@ -103,12 +104,18 @@ class LibraryStore:
     def import_rows(self, bank_name: str, rows: Iterable[ParsedRow], *, skip_invalid: bool, file_name: str,
                     file_sha256: str, fmt: str, progress: Callable[[int], None] | None = None) -> ImportResult:
         """All rows in one transaction: a problem rejects the whole file unless ``skip_invalid``."""
+        return self.import_batches(bank_name, row_batches(rows), skip_invalid=skip_invalid, file_name=file_name,
+                                   file_sha256=file_sha256, fmt=fmt, progress=progress)
+
+    def import_batches(self, bank_name: str, batches: Iterable[RowBatch], *, skip_invalid: bool, file_name: str,
+                       file_sha256: str, fmt: str, progress: Callable[[int], None] | None = None) -> ImportResult:
+        """``import_rows`` for rows already made into ``row_batches`` (perhaps by another process)."""
         bank = self.bank(bank_name)
         result = ImportResult(bank=bank.name)
         with self.engine.connect() as connection:
             transaction = connection.begin()
             try:
-                self._insert_rows(connection, bank.id, rows, result, skip_invalid, progress)
+                self._insert_batches(connection, bank.id, batches, result, skip_invalid, progress)
                 if result.problem_count and not skip_invalid:
                     result.rejected = True
                     transaction.rollback()
@@ -125,37 +132,21 @@ class LibraryStore:
                 raise
         return result
 
-    def _insert_rows(self, connection, bank_id: int, rows: Iterable[ParsedRow], result: ImportResult,
-                     skip_invalid: bool, progress: Callable[[int], None] | None) -> None:
-        insert = _insert_sql(connection.dialect.paramstyle)
+    def _insert_batches(self, connection, bank_id: int, batches: Iterable[RowBatch], result: ImportResult,
+                        skip_invalid: bool, progress: Callable[[int], None] | None) -> None:
+        # One thread does the inserting: a second Python thread here would fight the driver for the GIL,
+        # which it takes back for every row. Parsing overlaps with this when ``batches`` comes from a child.
+        insert = _insert_sql(connection.dialect.paramstyle, bank_id)
         before = self._count(connection, bank_id)
-        # The database driver releases the GIL while it writes, so one writer thread inserting the previous batch
-        # overlaps with parsing the next: an import runs at close to the slower of the two, not their sum.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="library-writer") as writer:
-            pending: deque[Future] = deque()
-            batch: list[tuple] = []
-            for row in rows:
-                result.read += 1
-                if progress is not None and result.read % 10_000 == 0:
-                    progress(result.read)
-                if isinstance(row, RowProblem):
-                    result.problem_count += 1
-                    if len(result.problems) < MAX_PROBLEMS_KEPT:
-                        result.problems.append(row)
-                    continue
-                if result.problem_count and not skip_invalid:
-                    continue  # the file will be rejected: read on only to report every problem
-                batch.append(_entry_values(bank_id, row))
-                if len(batch) >= BATCH:
-                    batch.sort(key=_by_entry_key)  # neighbouring keys land on the same index pages
-                    pending.append(writer.submit(connection.exec_driver_sql, insert, batch))
-                    batch = []
-                    while len(pending) > 1:
-                        pending.popleft().result()
-            if batch and not (result.problem_count and not skip_invalid):
-                pending.append(writer.submit(connection.exec_driver_sql, insert, batch))
-            for future in pending:
-                future.result()
+        for batch in batches:
+            result.read += batch.read
+            result.problem_count += len(batch.problems)
+            result.problems.extend(batch.problems[:MAX_PROBLEMS_KEPT - len(result.problems)])
+            if progress is not None:
+                progress(result.read)
+            if batch.values and not (result.problem_count and not skip_invalid):
+                connection.exec_driver_sql(insert, batch.values)
+            # else the file will be rejected: read on only to report every problem
         result.added = self._count(connection, bank_id) - before
         result.already_present = result.read - result.problem_count - result.added
 
@@ -279,21 +270,49 @@ _COLUMNS = ("bank_id", "entry_key", "md5", "sha1", "sha256", "pdq", "category", 
             "comments", "extra")
 
 
-def _entry_values(bank_id: int, entry: LibraryEntry) -> tuple:
-    return (bank_id, entry_key(entry), _bytes(entry.md5), _bytes(entry.sha1), _bytes(entry.sha256), _bytes(entry.pdq),
-            str(entry.category), entry.series, entry.victim_identified, entry.comments,
+@dataclass
+class RowBatch:
+    """Consecutive rows of a file: how many were read, the entries as insert values, and the problems."""
+
+    read: int = 0
+    values: list[tuple] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def row_batches(rows: Iterable[ParsedRow], size: int = BATCH) -> Iterator[RowBatch]:
+    """``rows`` in batches of ``size``; a full batch is sorted by entry key so neighbours share index pages
+    (a small file keeps its own order)."""
+    batch = RowBatch()
+    for row in rows:
+        batch.read += 1
+        if isinstance(row, RowProblem):
+            batch.problems.append(row)
+        else:
+            batch.values.append(_entry_values(row))
+        if batch.read >= size:
+            batch.values.sort(key=_by_entry_key)
+            yield batch
+            batch = RowBatch()
+    if batch.read:
+        yield batch
+
+
+def _entry_values(entry: LibraryEntry) -> tuple:
+    return (entry_key(entry), _bytes(entry.md5), _bytes(entry.sha1), _bytes(entry.sha256), _bytes(entry.pdq),
+            entry.category.value, entry.series, entry.victim_identified, entry.comments,
             json.dumps(entry.extra) if entry.extra else None)
 
 
 def _by_entry_key(values: tuple) -> bytes:
-    return values[1]
+    return values[0]
 
 
-def _insert_sql(paramstyle: str) -> str:
-    # Plain DBAPI executemany: SQLAlchemy's per-row processing costs more than the insert itself.
+def _insert_sql(paramstyle: str, bank_id: int) -> str:
+    # Plain DBAPI executemany: SQLAlchemy's per-row processing costs more than the insert itself. The bank id
+    # is written into the statement (an integer from our own table) so rows need not carry it.
     marker = "?" if paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO bank_entries ({', '.join(_COLUMNS)}) VALUES ({', '.join([marker] * len(_COLUMNS))}) "
-            "ON CONFLICT (bank_id, entry_key) DO NOTHING")
+    return (f"INSERT INTO bank_entries ({', '.join(_COLUMNS)}) VALUES ({int(bank_id)}, "
+            f"{', '.join([marker] * (len(_COLUMNS) - 1))}) ON CONFLICT (bank_id, entry_key) DO NOTHING")
 
 
 @contextmanager
