@@ -36,7 +36,8 @@ def open_engine(url: str) -> Engine:
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    # check_same_thread off: a library import hands its connection to one writer thread (never two at once).
+    # check_same_thread off: pooled connections may serve another thread than the one that opened them (one at a
+    # time, which the pool guarantees), as a threaded server or a background writer needs.
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
