@@ -24,11 +24,12 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from tutela.cli import demo, hashing, init, library, matching, unit
+    from tutela.cli import demo, hashing, ingest, init, library, matching, unit
 
     init.register(app)
     demo.register(app)
     hashing.register(app)
+    ingest.register(app)
     library.register(app)
     matching.register(app)
     unit.register(app)

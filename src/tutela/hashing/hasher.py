@@ -53,6 +53,11 @@ def digest_file(path: str) -> HashRecord:
     return _with_file(path, _digest_only)
 
 
+def digest_stream(stream: BinaryIO, record: HashRecord) -> None:
+    """Kind and digests only, nothing decoded: the fallback for an item whose decoding timed out or crashed."""
+    _digest_only(stream, record)
+
+
 def _with_file(path: str, fill: Callable[[BinaryIO, HashRecord], None]) -> HashRecord:
     """One record for ``path``: ``fill`` reads the open file into it; read failures become its ``error``."""
     shown, raw_hex = display_path(path)

@@ -1,0 +1,90 @@
+"""``tutela ingest``: an exhibit's evidence hashed, matched and recorded, one outcome per file."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+
+
+def ingest_command(
+    source: str = typer.Argument(..., metavar="SOURCE", help="the evidence: a folder or a file (archives are read)"),
+    case: str = typer.Option(..., "--case", help="the case the exhibit belongs to (ref)"),
+    exhibit: str = typer.Option(..., "--exhibit", help="the exhibit the evidence was taken from (ref)"),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="processes (default: all cores)"),
+    json_out: bool = typer.Option(False, "--json", help="one JSON line per file, then the summary"),
+) -> None:
+    """Ingest an exhibit: every file ends as known, unknown, ignorable, duplicate, not media or failed."""
+    from tutela.cli.output import progress_over, write_json_line
+
+    config, engine, service = _service(workers)
+    try:
+        request = _request(source, case, exhibit, config)
+        run = service.start(request)
+        rows = []
+        with progress_over(service.outcomes(run), total=len(run.units), description="ingesting") as tracked:
+            for outcome in tracked:
+                if json_out:
+                    write_json_line(outcome.to_json())
+                else:
+                    rows.append(outcome)
+        summary = service.finish(run)
+    finally:
+        engine.dispose()
+    if json_out:
+        write_json_line(summary)
+    else:
+        _print(rows, summary)
+    raise typer.Exit(1 if summary["failed"] else 0)
+
+
+def _service(workers: int | None):
+    from tutela.cli.common import settings
+    from tutela.processing.ingest import LocalEngine
+    from tutela.services.ingest import IngestService
+    from tutela.services.matching import load_matcher
+    from tutela.services.store import open_store
+    from tutela.store.ingest import IngestStore
+    from tutela.store.library import LibraryStore
+    from tutela.store.unit import UnitStore
+
+    config = settings()
+    engine = open_store(config)
+    service = IngestService(IngestStore(engine), UnitStore(engine),
+                            matcher=lambda: load_matcher(config, LibraryStore(engine)),
+                            engine=LocalEngine(workers or config.workers, config.item_timeout))
+    return config, engine, service
+
+
+def _request(source: str, case: str, exhibit: str, config):
+    import getpass
+
+    from tutela.evidence.archives import ArchiveLimits
+    from tutela.hashing.hasher import HashOptions
+    from tutela.services.ingest import IngestRequest
+
+    options = HashOptions(max_pixels=config.max_pixels, max_still_bytes=config.max_still_bytes, match_signals=True)
+    spool = config.home / "spool"
+    spool.mkdir(parents=True, exist_ok=True)
+    return IngestRequest(source, case, exhibit, examiner=f"tutela ingest ({getpass.getuser()})", options=options,
+                         limits=ArchiveLimits(spool_folder=str(spool)))
+
+
+def _print(rows, summary: dict) -> None:
+    from tutela.cli.common import table
+
+    shown = [r for r in rows if r.outcome != "duplicate"]
+    table(["file", "outcome", "category", "bank", "reason"],
+          [[str(r.locator), r.outcome, str(r.match.category) if r.match else "", r.match.bank if r.match else "",
+            r.reason or ""] for r in shown])
+    known = ", ".join(f"{category}: {count}" for category, count in summary["known"].items()) or "0"
+    table(["", ""], [
+        ["files", summary["files"]], ["known", known], ["unknown stills", summary["unknown_stills"]],
+        ["unknown videos", summary["unknown_videos"]], ["ignorable", summary["ignorable"]],
+        ["duplicates", summary["duplicates"]], ["not media", summary["not_media"]], ["failed", summary["failed"]],
+        ["deleted recovered", summary["deleted_recovered"]],
+        ["evidence SHA-256 before", summary["evidence_sha256_before"]],
+        ["evidence SHA-256 after", summary["evidence_sha256_after"]],
+        ["elapsed", f"{summary['elapsed_seconds']:.1f} s ({summary['rate']:.1f} files/s)"]])

@@ -1,0 +1,39 @@
+"""The evidence's SHA-256, taken before and after an ingest to show it was not changed.
+
+A file's digest is its content's. A folder's is the SHA-256 of a manifest: for each entry in walking order,
+its relative path, then the SHA-256 of its content, or what it is when it is not a regular file (a link is not
+followed). Files are opened read-only without touching their access times where the system allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from tutela.evidence.folder import walk_paths
+from tutela.hashing.digests import CHUNK
+from tutela.hashing.hasher import open_read_only
+
+
+def evidence_sha256(evidence: str) -> str:
+    if not os.path.isdir(evidence):
+        return _file_sha256(evidence)
+    manifest = hashlib.sha256()
+    for entry in walk_paths([evidence]):
+        manifest.update(os.fsencode(os.path.relpath(entry.path, evidence)) + b"\0")
+        if entry.problem is not None:
+            manifest.update(entry.problem.encode() + b"\n")
+            continue
+        try:
+            manifest.update(_file_sha256(entry.path).encode() + b"\n")
+        except OSError as exc:
+            manifest.update(f"unreadable: {exc.strerror}\n".encode())
+    return manifest.hexdigest()
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open_read_only(path) as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,143 @@
+"""The ingest pipeline: work units -> hash (in an engine) -> match -> one outcome per file.
+
+A work unit is plain data carrying a locator: the task opens the evidence itself, so the same task runs in
+the local process pool or on a Dask worker that sees the evidence, and nothing but locators and records cross
+process boundaries. ``classify`` gives every file exactly one outcome.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tutela.domain.banks import Match, Trust
+from tutela.domain.locator import Locator
+from tutela.domain.media import HashRecord, MediaKind
+from tutela.errors import MediaError
+from tutela.evidence.archives import ArchiveLimits
+from tutela.hashing.hasher import HashOptions, describe_os_error, digest_stream, hash_stream, init_worker
+from tutela.matching.matcher import MatchResult, resolved_grade
+from tutela.processing.pool import WorkerFailure, run_ordered
+
+OUTCOMES = ("known", "unknown_still", "unknown_video", "ignorable", "duplicate", "not_media", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUnit:
+    locator: Locator
+    options: HashOptions
+    limits: ArchiveLimits
+    problem: str | None = None  # the source could not read it: it fails without being opened
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class ItemOutcome:
+    locator: Locator
+    outcome: str
+    record: HashRecord
+    reason: str | None = None
+    match: Match | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        record = self.record.to_json()
+        out: dict[str, Any] = {"path": str(self.locator), "locator": self.locator.to_json(),
+                               "outcome": self.outcome, "reason": self.reason}
+        for key in ("size", "md5", "sha1", "sha256", "kind", "mime", "pdq", "quality"):
+            out[key] = record.get(key)
+        match = self.match
+        out.update(category=str(match.category) if match else None, bank=match.bank if match else None,
+                   hash_type=match.hash_type if match else None, distance=match.distance if match else None)
+        return out
+
+    def row(self, exhibit_id: int, ingest_id: int) -> dict[str, Any]:
+        r, m = self.record, self.match
+        return {"ingest_id": ingest_id, "exhibit_id": exhibit_id, "locator_key": self.locator.key(),
+                "locator": self.locator.to_json(), "deleted": self.locator.deleted, "size": r.size,
+                "md5": _raw(r.md5), "sha1": _raw(r.sha1), "sha256": _raw(r.sha256),
+                "kind": str(r.kind) if r.kind else None, "mime": r.mime, "pdq": _raw(r.pdq), "quality": r.quality,
+                "outcome": self.outcome, "reason": self.reason, "bank": m.bank if m else None,
+                "category": str(m.category) if m else None, "hash_type": m.hash_type if m else None,
+                "distance": m.distance if m else None}
+
+
+def _raw(value: str | None) -> bytes | None:
+    return bytes.fromhex(value) if value else None
+
+
+# the task -----------------------------------------------------------------------------------------------
+def hash_unit(unit: WorkUnit) -> HashRecord:
+    """Open the file a locator names and hash it as `tutela hash` does; failures become the record's error."""
+    return _with_unit(unit, functools.partial(hash_stream, options=unit.options))
+
+
+def _digest_after_failure(unit: WorkUnit, failure: WorkerFailure, timeout: float) -> HashRecord:
+    record = _with_unit(unit, digest_stream)
+    reason = f"timed out after {timeout:g} s" if str(failure) == "timed out" else str(failure)
+    record.error = record.error or f"decode failed: {reason}; digests only"
+    return record
+
+
+def _with_unit(unit: WorkUnit, fill) -> HashRecord:
+    from tutela.evidence.reader import EvidenceReader
+
+    record = HashRecord(path=str(unit.locator))
+    if unit.problem is not None:
+        record.error = unit.problem
+        return record
+    try:
+        with EvidenceReader(unit.limits).open(unit.locator) as stream:
+            fill(stream, record)
+    except MediaError as exc:
+        record.error = str(exc)
+    except OSError as exc:
+        record.error = describe_os_error(exc)
+    return record
+
+
+# the engine ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LocalEngine:
+    """The supervised local process pool (processing/pool.py): results in the order of the units."""
+
+    workers: int
+    timeout: float
+
+    def hash_units(self, units: Iterable[WorkUnit]) -> Iterator[HashRecord]:
+        return run_ordered(hash_unit, units, workers=self.workers, timeout=self.timeout,
+                           on_failure=functools.partial(_digest_after_failure, timeout=self.timeout),
+                           initializer=init_worker,
+                           preload=("tutela.hashing.hasher", "tutela.hashing.stills", "tutela.evidence.reader"))
+
+
+# one outcome per file -----------------------------------------------------------------------------------
+def classify(unit: WorkUnit, record: HashRecord, result: MatchResult, first_seen: dict[bytes, str]) -> ItemOutcome:
+    """The file's one outcome. ``first_seen`` (SHA-256 -> first file with it in the exhibit) is updated."""
+    grade = resolved_grade(result.matches)
+    outcome = ItemOutcome(unit.locator, "failed", record, match=grade)
+    if unit.problem is not None or record.sha256 is None:
+        outcome.reason = record.error or "not read"
+        return outcome
+    digest = bytes.fromhex(record.sha256)
+    if digest in first_seen:
+        outcome.outcome, outcome.reason = "duplicate", f"same SHA-256 as {first_seen[digest]}"
+        return outcome
+    first_seen[digest] = str(unit.locator)
+    if grade is not None:
+        outcome.outcome = "ignorable" if grade.trust is Trust.IGNORABLE else "known"
+        outcome.reason = _joined(record.error, unit.note)
+    elif record.error is not None:
+        outcome.reason = record.error
+    elif record.kind is MediaKind.STILL:
+        outcome.outcome, outcome.reason = "unknown_still", unit.note
+    elif record.kind is MediaKind.VIDEO:
+        outcome.outcome, outcome.reason = "unknown_video", unit.note
+    else:
+        outcome.outcome, outcome.reason = "not_media", _joined(record.mime, unit.note)
+    return outcome
+
+
+def _joined(*parts: str | None) -> str | None:
+    return "; ".join(p for p in parts if p) or None

@@ -1,0 +1,134 @@
+"""The ``tutela ingest`` use case: an exhibit's evidence -> one recorded outcome per file, resumably.
+
+The evidence's digest is taken before and after; the exhibit's continuity log records the ingest. Files already
+recorded for the exhibit (by locator) are skipped, so a run killed at any moment and run again ends with the
+same records as one uninterrupted run, and running a finished ingest again changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutela.errors import UsageError
+from tutela.evidence.archives import ArchiveLimits
+from tutela.evidence.reader import EvidenceReader
+from tutela.hashing.hasher import HashOptions
+from tutela.matching.matcher import LibraryMatcher
+from tutela.processing.ingest import OUTCOMES, ItemOutcome, LocalEngine, WorkUnit, classify
+from tutela.store.ingest import IngestRow, IngestStore
+from tutela.store.unit import UnitStore
+
+BATCH = 500  # media items per write transaction
+BATCH_SECONDS = 2.0  # ... or fewer, when they come slowly
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    source: str
+    case: str
+    exhibit: str
+    examiner: str
+    options: HashOptions = field(default_factory=lambda: HashOptions(match_signals=True))
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+
+@dataclass
+class IngestRun:
+    """One run of an ingest: the work left to do (``units``) and what it found (``outcomes()``)."""
+
+    request: IngestRequest
+    ingest: IngestRow
+    units: list[WorkUnit]
+    first_seen: dict[bytes, str]
+    already_finished: bool
+    resumed: bool
+    started: float = field(default_factory=time.perf_counter)
+    processed: int = 0
+
+
+class IngestService:
+    def __init__(self, ingests: IngestStore, unit: UnitStore, matcher: Callable[[], LibraryMatcher],
+                 engine: LocalEngine) -> None:
+        self.ingests, self.unit, self.matcher, self.engine = ingests, unit, matcher, engine
+
+    def start(self, request: IngestRequest) -> IngestRun:
+        """Check the exhibit, take the evidence's digest, and list what is left to record."""
+        from tutela.evidence.integrity import evidence_sha256
+
+        source = os.path.abspath(request.source)
+        if not os.path.exists(source):
+            raise UsageError(f"no evidence at {request.source!r}")
+        exhibit_id = self.ingests.exhibit_in_case(request.exhibit, request.case)
+        before = evidence_sha256(source)
+        ingest = self.ingests.find(exhibit_id, source)
+        if ingest is not None and ingest.evidence_sha256_before != before:
+            raise UsageError(f"the evidence at {source!r} changed since exhibit {request.exhibit!r} was ingested "
+                             f"from it (SHA-256 {ingest.evidence_sha256_before}, now {before}): not ingested again")
+        if ingest is not None and ingest.finished is not None:
+            return IngestRun(request, ingest, [], {}, already_finished=True, resumed=False)
+        resumed = ingest is not None
+        if ingest is None:
+            ingest = self.ingests.begin(exhibit_id, source, before)
+        self.unit.add_continuity(request.exhibit, to=request.examiner, kind="examination", status="in_examination",
+                                 reason=f"ingest {'resumed' if resumed else 'started'}: {source} "
+                                        f"(evidence SHA-256 {before})")
+        recorded, first_seen = self.ingests.recorded(exhibit_id)
+        reader = EvidenceReader(request.limits)
+        units = [WorkUnit(item.locator, request.options, request.limits, item.problem, item.note)
+                 for item in reader.items(source) if item.locator.key() not in recorded]
+        return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=resumed)
+
+    def outcomes(self, run: IngestRun) -> Iterator[ItemOutcome]:
+        """Hash, match and record every unit left, in order; the store is written in batches by this one writer."""
+        if not run.units:
+            return
+        from tutela.services.matching import match_records
+
+        pending: list[dict[str, Any]] = []
+        written_at = time.monotonic()
+        records = match_records(self.matcher(), self.engine.hash_units(run.units))
+        try:
+            for unit, (record, result) in zip(run.units, records, strict=True):
+                outcome = classify(unit, record, result, run.first_seen)
+                pending.append(outcome.row(run.ingest.exhibit_id, run.ingest.id))
+                run.processed += 1
+                if len(pending) >= BATCH or time.monotonic() - written_at > BATCH_SECONDS:
+                    self.ingests.write(pending)
+                    pending, written_at = [], time.monotonic()
+                yield outcome
+        finally:
+            self.ingests.write(pending)  # what is done is kept, even when the run stops early
+
+    def finish(self, run: IngestRun) -> dict[str, Any]:
+        """Take the digest again, close the ingest, log it, and give the summary."""
+        from tutela.evidence.integrity import evidence_sha256
+
+        ingest = run.ingest
+        if run.already_finished:
+            return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
+        after = evidence_sha256(ingest.source_path)
+        counts = self.ingests.counts(ingest.id)
+        self.ingests.finish(ingest.id, after, counts)
+        state = "unchanged" if after == ingest.evidence_sha256_before else "CHANGED"
+        self.unit.add_continuity(run.request.exhibit, to=run.request.examiner, kind="examination",
+                                 reason=f"ingest finished: {ingest.source_path}, {counts['files']} files, "
+                                        f"evidence SHA-256 {after} ({state})")
+        return self._summary(run, counts, after)
+
+    def _summary(self, run: IngestRun, counts: dict[str, Any], after: str | None) -> dict[str, Any]:
+        elapsed = time.perf_counter() - run.started
+        plural = {"unknown_still": "unknown_stills", "unknown_video": "unknown_videos", "duplicate": "duplicates"}
+        out: dict[str, Any] = {"case": run.request.case, "exhibit": run.request.exhibit,
+                               "source": run.ingest.source_path, "files": counts["files"],
+                               "known": dict(sorted(counts["known"].items()))}
+        for outcome in OUTCOMES[1:]:
+            out[plural.get(outcome, outcome)] = counts.get(outcome, 0)
+        out.update(deleted_recovered=counts["deleted_recovered"],
+                   evidence_sha256_before=run.ingest.evidence_sha256_before, evidence_sha256_after=after,
+                   processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,
+                   elapsed_seconds=round(elapsed, 3), rate=round(run.processed / elapsed, 2) if elapsed > 0 else 0.0)
+        return out
