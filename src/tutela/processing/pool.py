@@ -7,6 +7,7 @@ At most ``window`` items are in flight, so memory stays bounded however many pat
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -34,9 +35,12 @@ def run_ordered(
     """Run ``task`` on every item in ``workers`` processes; results come back in the order of ``items``."""
     from pebble import ProcessExpired, ProcessPool
 
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a clean server process, never from this one (which may run progress threads).
-    context.set_forkserver_preload(list(preload))
+    # Plain fork (pebble's own default): workers inherit what this process has imported. A forkserver was tried
+    # first, but a worker still starting when a short run closed the pool failed to unpickle its semaphore and
+    # printed a traceback (seen 1 run in 15 on three files).
+    context = multiprocessing.get_context("fork")
+    for module in preload:
+        importlib.import_module(module)
     window = max(4, workers * 8)
     with ProcessPool(max_workers=workers, initializer=initializer, context=context) as pool:
         pending: deque = deque()
