@@ -57,17 +57,28 @@ def flat_picture_hashes() -> tuple[int, ...]:
 
 def blank_like(pdq_hex: str) -> bool:
     """True for the hash of a flat, near-blank picture: few bits set, or near a flat picture's hash."""
-    value = int(pdq_hex, 16)
-    if not MIN_BITS_SET <= value.bit_count() <= MAX_BITS_SET:
-        return True
-    return any((value ^ flat).bit_count() <= BLANK_DISTANCE for flat in flat_picture_hashes())
+    return bool(blank_like_rows(np.frombuffer(bytes.fromhex(pdq_hex), dtype=np.uint8).reshape(1, 32))[0])
 
 
-def near_match_refusal(query: PdqQuery) -> str | None:
-    """Why a PDQ query must not be near matched, or None."""
+@cache
+def _flat_picture_words() -> np.ndarray:
+    return np.stack([np.frombuffer(f.to_bytes(32, "big"), dtype=np.uint8) for f in flat_picture_hashes()]).view(
+        np.uint64)
+
+
+def blank_like_rows(rows: np.ndarray) -> np.ndarray:
+    """``blank_like`` for many (N, 32) uint8 hashes at once (a batch of look-ups checks them all in one go)."""
+    words = np.ascontiguousarray(rows, dtype=np.uint8).view(np.uint64)
+    bits = np.bitwise_count(words).sum(axis=1)
+    near_flat = np.bitwise_count(words[:, None, :] ^ _flat_picture_words()[None, :, :]).sum(axis=2)
+    return (bits < MIN_BITS_SET) | (bits > MAX_BITS_SET) | (near_flat <= BLANK_DISTANCE).any(axis=1)
+
+
+def near_match_refusal(query: PdqQuery, blank: bool | None = None) -> str | None:
+    """Why a PDQ query must not be near matched, or None (``blank`` when already worked out for a batch)."""
     if query.quality is not None and query.quality < MIN_PDQ_QUALITY:
         return f"not near-matched: PDQ quality {query.quality} is below {MIN_PDQ_QUALITY}"
-    if blank_like(query.candidates[0][1]):
+    if blank if blank is not None else blank_like(query.candidates[0][1]):
         return "not near-matched: the picture is nearly blank"
     return None
 
@@ -94,7 +105,11 @@ class LibraryMatcher:
 
     def match_pdqs(self, queries: Sequence[PdqQuery]) -> list[MatchResult]:
         """Each PDQ query -> the entries within their bank's threshold of its nearest candidate."""
-        results = [MatchResult(note=near_match_refusal(q)) for q in queries]
+        if not queries:
+            return []
+        originals = np.stack([np.frombuffer(bytes.fromhex(q.candidates[0][1]), dtype=np.uint8) for q in queries])
+        blanks = blank_like_rows(originals)
+        results = [MatchResult(note=near_match_refusal(q, bool(b))) for q, b in zip(queries, blanks, strict=True)]
         live = [i for i, r in enumerate(results) if r.note is None]
         if not live or self.max_threshold < 0:
             return results
