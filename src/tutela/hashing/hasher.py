@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -61,9 +62,14 @@ def digest_stream(stream: BinaryIO, record: HashRecord) -> None:
 def _with_file(path: str, fill: Callable[[BinaryIO, HashRecord], None]) -> HashRecord:
     """One record for ``path``: ``fill`` reads the open file into it; read failures become its ``error``."""
     shown, raw_hex = display_path(path)
-    record = HashRecord(path=shown, path_hex=raw_hex)
+    return fill_from(HashRecord(path=shown, path_hex=raw_hex), lambda: open_read_only(path), fill)
+
+
+def fill_from(record: HashRecord, opener: Callable[[], AbstractContextManager[BinaryIO]],
+              fill: Callable[[BinaryIO, HashRecord], None]) -> HashRecord:
+    """``fill`` the record from the stream ``opener`` gives; what cannot be read becomes the record's ``error``."""
     try:
-        with open_read_only(path) as stream:
+        with opener() as stream:
             fill(stream, record)
     except MediaError as exc:
         record.error = str(exc)

@@ -15,9 +15,8 @@ from typing import Any
 from tutela.domain.banks import Match, Trust
 from tutela.domain.locator import Locator
 from tutela.domain.media import HashRecord, MediaKind
-from tutela.errors import MediaError
 from tutela.evidence.archives import ArchiveLimits
-from tutela.hashing.hasher import HashOptions, describe_os_error, digest_stream, hash_stream, init_worker
+from tutela.hashing.hasher import HashOptions, digest_stream, fill_from, hash_stream, init_worker
 from tutela.matching.matcher import MatchResult, resolved_grade
 from tutela.processing.pool import WorkerFailure, run_ordered
 
@@ -87,14 +86,7 @@ def _with_unit(unit: WorkUnit, fill) -> HashRecord:
     if unit.problem is not None:
         record.error = unit.problem
         return record
-    try:
-        with EvidenceReader(unit.limits).open(unit.locator) as stream:
-            fill(stream, record)
-    except MediaError as exc:
-        record.error = str(exc)
-    except OSError as exc:
-        record.error = describe_os_error(exc)
-    return record
+    return fill_from(record, lambda: EvidenceReader(unit.limits).open(unit.locator), fill)
 
 
 # the engine ---------------------------------------------------------------------------------------------
