@@ -98,3 +98,15 @@ def test_dihedral_hashes_find_each_turned_and_flipped_bridge(vectors):
     for expected, path in zip(hashes, files, strict=True):
         turned = hash_still(path.read_bytes(), exact=True)
         assert hamming(expected, turned.pdq) <= 10, path.name  # 0-8 bits seen: JPEG re-encoding of each
+
+
+@pytest.mark.parametrize(("fmt", "orientation"), [("JPEG", 1), ("JPEG", 6), ("PNG", 1)])
+def test_one_decode_for_hash_and_match_signals_gives_the_same_hash(fmt, orientation):
+    from tutela.hashing.stills import hash_still_and_signals, match_signals
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encoded(picture(1600, 1200, seed=12), fmt, **({"exif": exif} if fmt == "JPEG" else {}))
+    still, signals = hash_still_and_signals(data)
+    assert still == hash_still(data)
+    assert signals.candidates[1:] == match_signals(data).candidates[1:]

@@ -137,24 +137,19 @@ def _set_digests(record: HashRecord, digests: Digests) -> None:
 
 
 def _hash_still_into(record: HashRecord, data: bytes, options: HashOptions) -> None:
-    from tutela.hashing.stills import hash_still
+    from tutela.hashing.stills import hash_still, hash_still_and_signals
 
     try:
-        still = hash_still(data, exact=options.exact, max_pixels=options.max_pixels)
+        if options.match_signals:
+            still, signals = hash_still_and_signals(data, exact=options.exact, max_pixels=options.max_pixels)
+            record.match_candidates = [("original", still.pdq), *signals.candidates[1:]]
+        else:
+            still = hash_still(data, exact=options.exact, max_pixels=options.max_pixels)
     except MediaError as exc:
         record.error = str(exc)
         return
     record.width, record.height = still.width, still.height
     record.pdq, record.quality, record.pdq_mode = still.pdq, still.quality, still.mode
-    if options.match_signals:
-        from tutela.hashing.stills import match_signals
-
-        try:
-            signals = match_signals(data, max_pixels=options.max_pixels)
-        except MediaError as exc:
-            record.error = str(exc)
-            return
-        record.match_candidates = [("original", still.pdq), *signals.candidates[1:]]
 
 
 def _hash_video_into(record: HashRecord, stream: BinaryIO, options: HashOptions) -> None:

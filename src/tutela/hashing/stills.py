@@ -87,10 +87,32 @@ def _decoded(data: bytes, max_pixels: int, use: Callable[[Image.Image], T]) -> T
 
 def match_signals(data: bytes, *, max_pixels: int = 100_000_000) -> MatchSignals:
     """The PDQs near matching needs: dihedral turns of the picture, and of its content inside uniform borders."""
+    return signals_from_luma(_luma(data, max_pixels))
+
+
+def hash_still_and_signals(data: bytes, *, exact: bool = False, max_pixels: int = 100_000_000
+                           ) -> tuple[StillSignal, MatchSignals]:
+    """``hash_still`` and ``match_signals`` from one decode (the dihedral PDQs cost what one PDQ costs)."""
+    if exact:
+        return hash_still(data, exact=True, max_pixels=max_pixels), match_signals(data, max_pixels=max_pixels)
+
+    def both(image: Image.Image) -> tuple[StillSignal, MatchSignals]:
+        width, height = image.size
+        if _orientation(image) in _TRANSPOSED_ORIENTATIONS:
+            width, height = height, width
+        is_jpeg = image.format == "JPEG"  # read before the fast decode reduces the image in place
+        signals = signals_from_luma(_upright_luma(image))
+        if not is_jpeg:  # other formats hash the RGB picture, as hash_still does (already decoded)
+            return _hash_open_image(image, exact=False), signals
+        return StillSignal(width, height, signals.candidates[0][1], signals.quality, "fast"), signals
+
+    return _decoded(data, max_pixels, both)
+
+
+def signals_from_luma(luma: np.ndarray) -> MatchSignals:
     from tutela.hashing.borders import content_box
     from tutela.hashing.pdq import pdq_dihedral_from_luma
 
-    luma = _luma(data, max_pixels)
     hashes, quality = pdq_dihedral_from_luma(luma)
     candidates = list(zip(DIHEDRAL_LABELS, hashes, strict=True))
     box = content_box(luma)
