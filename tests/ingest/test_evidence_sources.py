@@ -69,7 +69,7 @@ def test_a_single_file_is_evidence_too(tmp_path):
 
 
 def test_7z_members_are_read(tmp_path):
-    py7zr = pytest.importorskip("py7zr")
+    import py7zr  # a dependency of tutela: its absence must fail, not skip
     path = tmp_path / "a.7z"
     with py7zr.SevenZipFile(path, "w") as archive:
         archive.writestr(jpeg(1), "one.jpg")
