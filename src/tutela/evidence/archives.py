@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from tutela.domain.registry import Registry
 from tutela.errors import TooLargeError, UnreadableError
 
 CHUNK = 1 << 20
@@ -58,22 +59,13 @@ class ArchiveFormat(Protocol):
     def open(self, stream: BinaryIO, limits: ArchiveLimits) -> AbstractContextManager[OpenArchive]: ...
 
 
-class ArchiveRegistry:
+class ArchiveRegistry(Registry[ArchiveFormat]):
     """Archive formats by name; a second format under one name is refused."""
 
-    def __init__(self) -> None:
-        self._formats: dict[str, ArchiveFormat] = {}
-
-    def register(self, fmt: ArchiveFormat) -> None:
-        if fmt.name in self._formats:
-            raise ValueError(f"archive format {fmt.name!r} is already registered")
-        self._formats[fmt.name] = fmt
-
-    def get(self, name: str) -> ArchiveFormat:
-        return self._formats[name]
+    kind = "archive format"
 
     def detect(self, head: bytes) -> ArchiveFormat | None:
-        return next((fmt for fmt in self._formats.values() if fmt.detects(head)), None)
+        return next((fmt for fmt in self if fmt.detects(head)), None)
 
 
 def default_archives() -> ArchiveRegistry:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from tutela.domain.locator import Locator
+from tutela.domain.registry import Registry
 from tutela.errors import UsageError
 
 
@@ -39,25 +40,13 @@ class EvidenceSource(Protocol):
         """The file the locator names in this source (archive members are left to the reader)."""
 
 
-class SourceRegistry:
+class SourceRegistry(Registry[EvidenceSource]):
     """Sources by name, asked in the order registered; a second source under one name is refused."""
 
-    def __init__(self) -> None:
-        self._sources: dict[str, EvidenceSource] = {}
-
-    def register(self, source: EvidenceSource) -> None:
-        if source.name in self._sources:
-            raise ValueError(f"evidence source {source.name!r} is already registered")
-        self._sources[source.name] = source
-
-    def get(self, name: str) -> EvidenceSource:
-        return self._sources[name]
-
-    def names(self) -> list[str]:
-        return list(self._sources)
+    kind = "evidence source"
 
     def for_evidence(self, evidence: str) -> EvidenceSource:
-        for source in self._sources.values():
+        for source in self:
             if source.claims(evidence):
                 return source
         raise UsageError(f"no evidence source reads {evidence!r} (not a folder or a regular file)")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from tutela.domain.categories import US_PROFILE, Category, VicsProfile
+from tutela.domain.registry import Registry
 from tutela.errors import UsageError
 from tutela.formats.entries import FormatError, LibraryEntry, ParsedRow
 from tutela.formats.hashlists import CsvLibraryReader, Md5ListReader, write_csv
@@ -43,22 +44,16 @@ class LibraryFormat:
     write: Callable[[Iterable[LibraryEntry], IO[Any], VicsProfile], int] | None = None
 
 
-class LibraryFormats:
+class LibraryFormats(Registry[LibraryFormat]):
     """Formats by name; registering a name twice is an error."""
 
-    def __init__(self) -> None:
-        self._formats: dict[str, LibraryFormat] = {}
+    kind = "library format"
 
-    def register(self, library_format: LibraryFormat) -> None:
-        if library_format.name in self._formats:
-            raise ValueError(f"library format {library_format.name!r} is already registered")
-        self._formats[library_format.name] = library_format
-
-    def names(self, *, writable: bool = False) -> tuple[str, ...]:
-        return tuple(sorted(n for n, f in self._formats.items() if f.write is not None or not writable))
+    def names(self, *, writable: bool = False) -> tuple[str, ...]:  # sorted; only exportable ones if asked
+        return tuple(sorted(f.name for f in self if f.write is not None or not writable))
 
     def get(self, name: str, *, writable: bool = False) -> LibraryFormat:
-        found = self._formats.get(name.lower())
+        found = self._entries.get(name.lower())
         if found is None or (writable and found.write is None):
             kind = "export format" if writable else "format"
             known = ", ".join(self.names(writable=writable))
