@@ -10,8 +10,7 @@ on stderr and exits with ``error.exit_status``; anything else is a bug and shows
     ├── MediaError             one item could not be read or decoded; becomes that item's ``error`` (status 1)
     │   ├── UnreadableError    the bytes could not be read (permissions, I/O error, not a regular file)
     │   ├── DecodeError        the bytes are not a decodable image or video
-    │   ├── TooLargeError      refused by a size or pixel limit (decompression bombs)
-    │   └── ItemTimeoutError   the item took longer than TUTELA_ITEM_TIMEOUT
+    │   └── TooLargeError      refused by a size or pixel limit (decompression bombs)
     └── StoreError             the store could not be opened or written (status 1)
 """
 
@@ -55,9 +54,6 @@ class DecodeError(MediaError):
 class TooLargeError(MediaError):
     """Refused by a size or pixel limit."""
 
-
-class ItemTimeoutError(MediaError):
-    """The item took longer than the per-item time limit."""
 
 
 class StoreError(TutelaError):

@@ -179,20 +179,6 @@ class LibraryStore:
                 connection.execution_options(yield_per=50_000).execute(query)) as result:
             yield from result
 
-    def find_digests(self, hash_type: str, values: Sequence[bytes]) -> list:
-        """Entries whose ``hash_type`` digest is one of ``values``, with their bank."""
-        table, banks = BankEntry.__table__, Bank.__table__
-        column = table.c[hash_type]
-        found = []
-        with self.engine.connect() as connection:
-            for start in range(0, len(values), 500):
-                chunk = list(values[start:start + 500])
-                query = (select(table, banks.c.name.label("bank_name"), banks.c.trust, banks.c.precedence,
-                                banks.c.enabled)
-                         .join(banks, banks.c.id == table.c.bank_id).where(column.in_(chunk)))
-                found.extend(connection.execute(query).all())
-        return found
-
     def entries_by_id(self, ids: Sequence[int]) -> dict[int, object]:
         table, banks = BankEntry.__table__, Bank.__table__
         found = {}
