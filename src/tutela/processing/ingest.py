@@ -72,10 +72,9 @@ def hash_unit(unit: WorkUnit) -> HashRecord:
     return _with_unit(unit, functools.partial(hash_stream, options=unit.options))
 
 
-def _digest_after_failure(unit: WorkUnit, failure: WorkerFailure, timeout: float) -> HashRecord:
+def _digest_after_failure(unit: WorkUnit, failure: WorkerFailure) -> HashRecord:
     record = _with_unit(unit, digest_stream)
-    reason = f"timed out after {timeout:g} s" if str(failure) == "timed out" else str(failure)
-    record.error = record.error or f"decode failed: {reason}; digests only"
+    record.error = record.error or f"decode failed: {failure}; digests only"
     return record
 
 
@@ -99,7 +98,7 @@ class LocalEngine:
 
     def hash_units(self, units: Iterable[WorkUnit]) -> Iterator[HashRecord]:
         return run_ordered(hash_unit, units, workers=self.workers, timeout=self.timeout,
-                           on_failure=functools.partial(_digest_after_failure, timeout=self.timeout),
+                           on_failure=_digest_after_failure,
                            initializer=init_worker,
                            preload=("tutela.hashing.hasher", "tutela.hashing.stills", "tutela.evidence.reader"))
 

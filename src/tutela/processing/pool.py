@@ -48,19 +48,19 @@ def run_ordered(
             for item in items:
                 pending.append((item, pool.schedule(task, args=(item,), timeout=timeout)))
                 if len(pending) >= window:
-                    yield _collect(*pending.popleft(), on_failure, ProcessExpired)
+                    yield _collect(*pending.popleft(), on_failure, ProcessExpired, timeout)
             while pending:
-                yield _collect(*pending.popleft(), on_failure, ProcessExpired)
+                yield _collect(*pending.popleft(), on_failure, ProcessExpired, timeout)
         finally:
             for _, future in pending:
                 future.cancel()
 
 
-def _collect(item, future, on_failure, expired_type):
+def _collect(item, future, on_failure, expired_type, timeout):
     try:
         return future.result()
     except FutureTimeout:
-        return on_failure(item, WorkerFailure("timed out"))
+        return on_failure(item, WorkerFailure(f"timed out after {timeout:g} s"))
     except expired_type as exc:
         return on_failure(item, WorkerFailure(f"worker died (exit code {exc.exitcode})"))
     except Exception as exc:  # a bug in the task must cost one item, not the run

@@ -19,11 +19,10 @@ def hash_entry(entry: PathEntry, options: HashOptions) -> HashRecord:
     return hash_file(entry.path, options)
 
 
-def _after_failure(entry: PathEntry, failure: WorkerFailure, timeout: float) -> HashRecord:
+def _after_failure(entry: PathEntry, failure: WorkerFailure) -> HashRecord:
     # Decoding hung or crashed; the digests are still worth having, and reading bytes cannot hang.
     record = digest_file(entry.path)
-    reason = f"timed out after {timeout:g} s" if str(failure) == "timed out" else str(failure)
-    record.error = f"decode failed: {reason}; digests only"
+    record.error = f"decode failed: {failure}; digests only"
     return record
 
 
@@ -41,7 +40,7 @@ def hash_entries(
         entries,
         workers=workers,
         timeout=timeout,
-        on_failure=functools.partial(_after_failure, timeout=timeout),
+        on_failure=_after_failure,
         initializer=init_worker,
         preload=("tutela.hashing.hasher", "tutela.hashing.stills"),
     )
