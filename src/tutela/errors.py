@@ -11,7 +11,8 @@ on stderr and exits with ``error.exit_status``; anything else is a bug and shows
     │   ├── UnreadableError    the bytes could not be read (permissions, I/O error, not a regular file)
     │   ├── DecodeError        the bytes are not a decodable image or video
     │   └── TooLargeError      refused by a size or pixel limit (decompression bombs)
-    └── StoreError             the store could not be opened or written (status 1)
+    ├── StoreError             the store could not be opened or written (status 1)
+    └── ConflictError          the thing changed since it was read, e.g. two examiners grading one group (status 1)
 """
 
 from __future__ import annotations
@@ -58,3 +59,7 @@ class TooLargeError(MediaError):
 
 class StoreError(TutelaError):
     """The store could not be opened or written."""
+
+
+class ConflictError(TutelaError):
+    """The thing changed since it was read (two examiners grading one group at once): read it again."""
