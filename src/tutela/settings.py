@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     item_timeout: float = Field(default=120.0, gt=0, description="seconds one file may take to hash")
     max_pixels: int = Field(default=100_000_000, ge=1, description="larger images are refused (bombs)")
     max_still_bytes: int = Field(default=256 * 2**20, ge=1, description="larger stills are digested only")
+    ingest_batch: int = Field(default=500, ge=1, description="media items an ingest writes per transaction")
     vics_profile: str = Field(default="us", description="how VICS category codes read: us or uk")
     vics_map: dict[str, str] = Field(default_factory=dict, description="VICS code -> category overrides (JSON)")
     timezone: str = Field(default="Europe/London", description="the unit's time zone for dates and weeks")

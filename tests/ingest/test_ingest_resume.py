@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -27,10 +28,18 @@ def folder(tmp_path):
     return seized
 
 
-def _tutela(home, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "TUTELA_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "tutela", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def _tutela(home, *args: str, stdout=subprocess.PIPE, **env: str) -> subprocess.Popen:
+    env = {**os.environ, "TUTELA_HOME": str(home), **env}
+    return subprocess.Popen([sys.executable, "-m", "tutela", *args], stdout=stdout, stderr=subprocess.DEVNULL,
                             env=env, text=True, start_new_session=True)
+
+
+def _read_lines(fd: int, wanted: int) -> int:
+    """Read from ``fd`` until ``wanted`` lines have come (or it ends); how many came."""
+    seen = 0
+    while seen < wanted and (chunk := os.read(fd, 4096)):
+        seen += chunk.count(b"\n")
+    return seen
 
 
 def _rows(home) -> tuple[int, int]:
@@ -54,16 +63,18 @@ def test_killed_ingest_resumes_to_the_same_counts(cli, folder, tmp_path):
         cli("exhibit", "add", exhibit, "--case", "CASE-1", "--type", "storage")
 
     args = ("ingest", str(folder), "--case", "CASE-1", "--json", "--workers", "2")
-    running = _tutela(home, *args, "--exhibit", "EX-1")
-    for seen, _line in enumerate(running.stdout, start=1):
-        if seen == 120:
-            break
+    # stdout through a one-page pipe we stop reading: once it is full the coordinator blocks printing, so the kill
+    # lands mid-run whatever the machine's speed, never after the last batch.
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    running = _tutela(home, *args, "--exhibit", "EX-1", stdout=write_end, TUTELA_INGEST_BATCH="10")
+    os.close(write_end)
+    seen = _read_lines(read_end, 120)
     os.killpg(running.pid, signal.SIGKILL)  # the coordinator and its workers, at once
     running.wait()
-    running.stdout.close()
-    running.stderr.close()
+    os.close(read_end)
     recorded, repeated = _rows(home)
-    assert repeated == 0 and 0 < recorded < 200  # some batches made it, not all
+    assert repeated == 0 and 120 <= seen <= recorded < 200  # every file printed was recorded; not all were
 
     resumed = cli(*args, "--exhibit", "EX-1")
     assert resumed.status == 0, resumed.stderr

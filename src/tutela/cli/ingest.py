@@ -24,7 +24,7 @@ def ingest_command(
         request = _request(source, case, exhibit, config)
         run = service.start(request)
         rows = []
-        with progress_over(service.outcomes(run), total=len(run.units), description="ingesting") as tracked:
+        with progress_over(_committed(service.batches(run)), total=len(run.units), description="ingesting") as tracked:
             for outcome in tracked:
                 if json_out:
                     write_json_line(outcome.to_json())
@@ -38,6 +38,15 @@ def ingest_command(
     else:
         _print(rows, summary)
     raise typer.Exit(1 if summary["failed"] else 0)
+
+
+def _committed(batches):
+    """Outcomes a batch at a time, stdout flushed after each: a line seen is a file recorded, never ahead of it."""
+    import sys
+
+    for batch in batches:
+        yield from batch
+        sys.stdout.flush()
 
 
 def _service(workers: int | None):
@@ -54,7 +63,8 @@ def _service(workers: int | None):
     engine = open_store(config)
     service = IngestService(IngestStore(engine), UnitStore(engine),
                             matcher=lambda: load_matcher(config, LibraryStore(engine)),
-                            engine=LocalEngine(workers or config.workers, config.item_timeout))
+                            engine=LocalEngine(workers or config.workers, config.item_timeout),
+                            batch=config.ingest_batch)
     return config, engine, service
 
 

@@ -18,12 +18,13 @@ from tutela.evidence.archives import ArchiveLimits
 from tutela.evidence.reader import EvidenceReader
 from tutela.hashing.hasher import HashOptions
 from tutela.matching.matcher import LibraryMatcher
+from tutela.processing.batches import TimedBatches
 from tutela.processing.ingest import OUTCOMES, ItemOutcome, LocalEngine, WorkUnit, classify
 from tutela.store.ingest import IngestRow, IngestStore
 from tutela.store.unit import UnitStore
 
-BATCH = 500  # media items per write transaction
-BATCH_SECONDS = 2.0  # ... or fewer, when they come slowly
+BATCH = 500  # media items per write transaction (TUTELA_INGEST_BATCH) ...
+BATCH_SECONDS = 0.5  # ... or fewer, when they come slowly: a kill loses at most this much work
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,9 @@ class IngestRun:
 
 class IngestService:
     def __init__(self, ingests: IngestStore, unit: UnitStore, matcher: Callable[[], LibraryMatcher],
-                 engine: LocalEngine) -> None:
+                 engine: LocalEngine, batch: int = BATCH) -> None:
         self.ingests, self.unit, self.matcher, self.engine = ingests, unit, matcher, engine
+        self.batch = batch
 
     def start(self, request: IngestRequest) -> IngestRun:
         """Check the exhibit, take the evidence's digest, and list what is left to record."""
@@ -83,25 +85,26 @@ class IngestService:
         return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=resumed)
 
     def outcomes(self, run: IngestRun) -> Iterator[ItemOutcome]:
-        """Hash, match and record every unit left, in order; the store is written in batches by this one writer."""
+        """Every unit's outcome, in order, each given only once the store holds it."""
+        for batch in self.batches(run):
+            yield from batch
+
+    def batches(self, run: IngestRun) -> Iterator[list[ItemOutcome]]:
+        """Hash, match and record the units left, in order, a batch per transaction; a batch is given out only
+        once it is committed, so what a caller has seen is what a killed run keeps. One writer: this one."""
         if not run.units:
             return
         from tutela.services.matching import match_records
 
-        pending: list[dict[str, Any]] = []
-        written_at = time.monotonic()
-        records = match_records(self.matcher(), self.engine.hash_units(run.units))
-        try:
-            for unit, (record, result) in zip(run.units, records, strict=True):
-                outcome = classify(unit, record, result, run.first_seen)
-                pending.append(outcome.row(run.ingest.exhibit_id, run.ingest.id))
-                run.processed += 1
-                if len(pending) >= BATCH or time.monotonic() - written_at > BATCH_SECONDS:
-                    self.ingests.write(pending)
-                    pending, written_at = [], time.monotonic()
-                yield outcome
-        finally:
-            self.ingests.write(pending)  # what is done is kept, even when the run stops early
+        units = iter(run.units)
+        with TimedBatches(self.engine.hash_units(run.units), size=self.batch, seconds=BATCH_SECONDS) as batches:
+            matcher = self.matcher()  # loads while the first files are being hashed
+            for records in batches:
+                done = [classify(next(units), record, result, run.first_seen)
+                        for record, result in match_records(matcher, records, batch=len(records))]
+                self.ingests.write([outcome.row(run.ingest.exhibit_id, run.ingest.id) for outcome in done])
+                run.processed += len(done)
+                yield done
 
     def finish(self, run: IngestRun) -> dict[str, Any]:
         """Take the digest again, close the ingest, log it, and give the summary."""
