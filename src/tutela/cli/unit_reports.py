@@ -17,25 +17,36 @@ CHART = typer.Option(None, "--chart", help="also draw a chart to FILE (.png or .
 
 
 def register(app: typer.Typer) -> None:
+    from tutela.cli import reports
+
+    reports.register()
     app.add_typer(report, name="report")
 
 
 @contextmanager
-def _queries() -> Iterator[tuple[Any, Any]]:
+def open_engine() -> Iterator[tuple[Any, Any]]:
+    """(engine, the unit's time zone) for one command; the engine is closed after it."""
     from tutela.cli.common import settings
     from tutela.services.store import open_store
-    from tutela.store.unit_queries import UnitQueries
 
     config = settings()
     engine = open_store(config)
     try:
-        yield UnitQueries(engine), config.zone
+        yield engine, config.zone
     finally:
         engine.dispose()
 
 
-def _emit(tables, figures: dict, *, json_out: bool, csv_out: bool) -> None:
-    """JSON: the whole report in one line; CSV: the main (first) table; else every table, titled."""
+@contextmanager
+def _queries() -> Iterator[tuple[Any, Any]]:
+    from tutela.store.unit_queries import UnitQueries
+
+    with open_engine() as (engine, zone):
+        yield UnitQueries(engine), zone
+
+
+def emit(tables, figures: dict, *, json_out: bool, csv_out: bool, notes: list[str] = ()) -> None:
+    """JSON: the whole report in one line; CSV: the main (first) table; else every table, titled, then notes."""
     import sys
 
     from tutela.cli.output import write_json_line
@@ -53,6 +64,9 @@ def _emit(tables, figures: dict, *, json_out: bool, csv_out: bool) -> None:
     console = Console()
     for table in tables:
         console.print(table.title, style="bold", highlight=False)
+        if not table.columns:
+            console.print()
+            continue
         out = Table(show_edge=False, pad_edge=False)
         for column in table.columns:
             out.add_column(column)
@@ -60,6 +74,12 @@ def _emit(tables, figures: dict, *, json_out: bool, csv_out: bool) -> None:
             out.add_row(*("" if v is None else str(v) for v in row))
         console.print(out)
         console.print()
+    for note in notes:
+        console.print(note, highlight=False)
+    source = figures.get("computed_from")
+    if source:
+        console.print(f"computed from {source['store']} at {source['generated']}, input SHA-256 "
+                      f"{source['input_sha256'][:16]}…", style="dim", highlight=False)
 
 
 @report.command("operation")
@@ -75,7 +95,7 @@ def operation_command(name: str = typer.Argument(..., help="the operation's ref 
         from tutela.reports.unit_charts import operation_chart
 
         operation_chart(figures, chart)
-    _emit(unit_tables.operation_tables(figures), figures, json_out=json_out, csv_out=csv_out)
+    emit(unit_tables.operation_tables(figures), figures, json_out=json_out, csv_out=csv_out)
 
 
 @report.command("referrals")
@@ -93,7 +113,7 @@ def referrals_command(start: str = typer.Option(..., "--from", help="first day, 
         from tutela.reports.unit_charts import weekly_chart
 
         weekly_chart(figures, chart)
-    _emit(unit_tables.referral_tables(figures), figures, json_out=json_out, csv_out=csv_out)
+    emit(unit_tables.referral_tables(figures), figures, json_out=json_out, csv_out=csv_out)
 
 
 @report.command("unit")
@@ -104,4 +124,4 @@ def unit_command(json_out: bool = JSON, csv_out: bool = CSV) -> None:
 
     with _queries() as (queries, zone):
         figures = unit_report(queries, zone)
-    _emit(unit_tables.unit_tables(figures), figures, json_out=json_out, csv_out=csv_out)
+    emit(unit_tables.unit_tables(figures), figures, json_out=json_out, csv_out=csv_out)

@@ -1,0 +1,63 @@
+"""Reading a case's exhibits and their media items for reports: plain rows for tutela.domain.charging."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from tutela.errors import NotFoundError
+from tutela.store.ingest_tables import Ingest, MediaItem
+from tutela.store.tables import Bank
+from tutela.store.unit_tables import Case, Exhibit, Team
+
+
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else bytes(value).hex()
+
+
+class CaseMedia:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def case(self, ref: str) -> dict:
+        """The case (ref, team, status, opened, outcome); NotFoundError when there is none."""
+        cases, teams = Case.__table__, Team.__table__
+        query = (select(cases.c.id, cases.c.ref, teams.c.ref.label("team"), cases.c.status, cases.c.opened,
+                        cases.c.outcome)
+                 .join(teams, teams.c.id == cases.c.team_id, isouter=True).where(cases.c.ref == ref))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"no case {ref!r}")
+        return dict(row._mapping)
+
+    def exhibits(self, case_id: int) -> list[dict]:
+        """The case's exhibits in reference order, each with how many ingests it had and how many finished."""
+        exhibits, ingests = Exhibit.__table__, Ingest.__table__
+        runs = (select(ingests.c.exhibit_id, func.count().label("ingests"),
+                       func.count(ingests.c.finished).label("finished"))
+                .group_by(ingests.c.exhibit_id).subquery())
+        query = (select(exhibits.c.id, exhibits.c.ref, exhibits.c.type, exhibits.c.status, exhibits.c.seized,
+                        func.coalesce(runs.c.ingests, 0).label("ingests"),
+                        func.coalesce(runs.c.finished, 0).label("finished"))
+                 .join(runs, runs.c.exhibit_id == exhibits.c.id, isouter=True)
+                 .where(exhibits.c.case_id == case_id).order_by(exhibits.c.ref))
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def media_items(self, exhibit_ids: list[int]) -> list[dict]:
+        """Every media item of the exhibits, in ingest order, digests as hex."""
+        if not exhibit_ids:
+            return []
+        table = MediaItem.__table__
+        query = (select(table.c.id, table.c.exhibit_id, table.c.locator, table.c.md5, table.c.sha1,
+                        table.c.sha256, table.c.pdq, table.c.kind, table.c.outcome, table.c.bank,
+                        table.c.category)
+                 .where(table.c.exhibit_id.in_(exhibit_ids)).order_by(table.c.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [{**r._mapping, **{k: _hex(getattr(r, k)) for k in ("md5", "sha1", "sha256", "pdq")}} for r in rows]
+
+    def bank_trust(self) -> dict[str, str]:
+        banks = Bank.__table__
+        with self.engine.connect() as connection:
+            return {r.name: r.trust for r in connection.execute(select(banks.c.name, banks.c.trust))}
