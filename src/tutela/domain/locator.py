@@ -70,8 +70,18 @@ class Locator:
         return hashlib.sha256(self.canonical().encode("ascii")).digest()
 
     def __str__(self) -> str:
-        parts = [self.evidence if self.path is None else f"{self.evidence}/{self.path}"]
+        """As an examiner reads it: ``evidence » partition » /path/in/file/system » member`` (deleted).
+
+        A path relative to a folder joins the folder with ``/``; a file-system path (absolute) is its own part.
+        """
+        parts = [self.evidence]
         if self.partition is not None:
-            parts.insert(1, f"[{self.partition}]")
+            parts.append(self.partition)
+        if self.path is not None and not self.path.startswith("/"):
+            parts[-1] = f"{parts[-1]}/{self.path}"
+        elif self.path is not None:
+            parts.append(self.path)
+        elif self.inode is not None:
+            parts.append(f"inode {self.inode}")
         parts += [m.name for m in self.members]
         return " » ".join(parts) + (" (deleted)" if self.deleted else "")

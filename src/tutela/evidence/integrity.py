@@ -1,6 +1,8 @@
 """The evidence's SHA-256, taken before and after an ingest to show it was not changed.
 
-A file's digest is its content's. A folder's is the SHA-256 of a manifest: for each entry in walking order,
+A file's digest is its content's; an image stored in segments (E01 .E01, .E02...; split raw .001, .002...) is
+named by its first and its digest is that of all segments' bytes one after another (``cat`` in segment order).
+A folder's is the SHA-256 of a manifest: for each entry in walking order,
 its relative path, then the SHA-256 of its content, or what it is when it is not a regular file (a link is not
 followed). Files are opened read-only without touching their access times where the system allows.
 """
@@ -17,7 +19,9 @@ from tutela.hashing.hasher import open_read_only
 
 def evidence_sha256(evidence: str) -> str:
     if not os.path.isdir(evidence):
-        return _file_sha256(evidence)
+        from tutela.evidence.disk import image_segments
+
+        return _files_sha256(image_segments(evidence))
     manifest = hashlib.sha256()
     for entry in walk_paths([evidence]):
         manifest.update(os.fsencode(os.path.relpath(entry.path, evidence)) + b"\0")
@@ -32,8 +36,13 @@ def evidence_sha256(evidence: str) -> str:
 
 
 def _file_sha256(path: str) -> str:
+    return _files_sha256([path])
+
+
+def _files_sha256(paths: list[str]) -> str:
     digest = hashlib.sha256()
-    with open_read_only(path) as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
+    for path in paths:
+        with open_read_only(path) as stream:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
     return digest.hexdigest()

@@ -53,8 +53,12 @@ class SourceRegistry(Registry[EvidenceSource]):
 
 
 def default_sources() -> SourceRegistry:
+    from tutela.evidence.disk import DiskImageSource
+
     registry = SourceRegistry()
     registry.register(FolderSource())
+    registry.register(DiskImageSource("e01"))  # disk images before the single-file source that would take them
+    registry.register(DiskImageSource("disk"))
     registry.register(FileSource())
     return registry
 

@@ -1,0 +1,122 @@
+"""Disk images through `tutela ingest`: partition tables found, files and deleted files with their locator chains.
+
+Images are built by the test (tutela.services.disk_images: mkfs.fat + mtools, sfdisk; mke2fs -d for ext) from
+drawn pictures, a few MB each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+
+import pytest
+from drawn import encoded, picture
+from ingest_archives import zip_of
+
+from tutela.services.disk_images import fat_volume, partitioned
+
+OLD = 1_000_000_000  # access and modification times the ingest must leave alone
+
+
+def photo(seed: int) -> bytes:
+    return encoded(picture(320, 240, seed=seed), "JPEG", quality=90)
+
+
+FILES = {"DCIM/IMG_0.jpg": photo(0), "DCIM/IMG_1.jpg": photo(1), "notes.txt": b"shopping list\n",
+         "backup.zip": zip_of({"old/IMG_9.jpg": photo(9)})}
+DELETED = {"gone.jpg": photo(2)}
+DELETED_PATH = "/_one.jpg"  # FAT marks a deleted entry by overwriting its first character; TSK shows "_"
+
+
+@pytest.fixture
+def unit(cli, tmp_path):
+    """A case with an exhibit, and a library where IMG_0.jpg is known (category A, by MD5)."""
+    assert cli("team", "add", "T-B01", "--name", "Borough 1", "--kind", "borough").status == 0
+    assert cli("case", "create", "CASE-1", "--team", "T-B01").status == 0
+    assert cli("exhibit", "add", "EX-1", "--case", "CASE-1", "--type", "storage").status == 0
+    national = tmp_path / "national.csv"
+    national.write_text(f"md5,category\n{hashlib.md5(FILES['DCIM/IMG_0.jpg']).hexdigest()},A\n")
+    assert cli("library", "add-bank", "national", "--trust", "trusted").status == 0
+    assert cli("library", "import", str(national), "--bank", "national").status == 0
+
+
+def ext_volume(path, files: dict[str, bytes], deleted: dict[str, bytes], staging) -> None:
+    for name, data in {**files, **deleted}.items():
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        (staging / name).write_bytes(data)
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", str(staging), "-F", str(path), "4M"], check=True)
+    for name in deleted:  # debugfs unlinks the name and frees the inode; its extents stay, as after `rm`
+        subprocess.run(["debugfs", "-w", "-R", f"rm /{name}", str(path)], check=True, capture_output=True)
+
+
+def ingest(cli, image, *extra: str):
+    result = cli("ingest", str(image), "--case", "CASE-1", "--exhibit", "EX-1", "--json", *extra)
+    *items, summary = result.json_lines()
+    return result, items, summary
+
+
+def add_up(summary: dict) -> int:
+    return sum(summary["known"].values()) + sum(
+        summary[k] for k in ("unknown_stills", "unknown_videos", "ignorable", "duplicates", "not_media", "failed"))
+
+
+def test_fat_in_mbr_image_every_file_with_its_chain(cli, unit, tmp_path):
+    volume = fat_volume(tmp_path / "volume.img", FILES, DELETED)
+    image = partitioned(tmp_path / "exhibit.dd", volume, "mbr")
+    raw = image.read_bytes()
+    os.utime(image, (OLD, OLD))
+
+    result, items, summary = ingest(cli, image, "--workers", "2")  # workers reopen each file by its locator
+
+    assert result.status == 0, result.stderr
+    assert {k: summary[k] for k in ("files", "known", "unknown_stills", "not_media", "failed",
+                                    "deleted_recovered")} == {
+        "files": 6, "known": {"a": 1}, "unknown_stills": 3, "not_media": 2, "failed": 0, "deleted_recovered": 1}
+    assert summary["files"] == len(items) == add_up(summary)
+    by_path = {(item["locator"]["path"], len(item["locator"].get("members", ()))): item for item in items}
+    expected = {f"/{name}": data for name, data in FILES.items()} | {DELETED_PATH: DELETED["gone.jpg"]}
+    for path, data in expected.items():
+        item = by_path[(path, 0)]
+        locator = item["locator"]
+        assert locator == {"evidence": str(image), "source": "disk", "partition": "mbr:p1", "path": path,
+                           "inode": locator["inode"], **({"deleted": True} if path == DELETED_PATH else {})}
+        assert isinstance(locator["inode"], int)
+        assert (item["md5"], item["sha256"], item["size"]) == (
+            hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data))
+    assert by_path[("/DCIM/IMG_0.jpg", 0)]["outcome"] == "known"
+    assert by_path[(DELETED_PATH, 0)]["outcome"] == "unknown_still"
+    assert by_path[(DELETED_PATH, 0)]["path"] == f"{image} » mbr:p1 » {DELETED_PATH} (deleted)"
+    member = by_path[("/backup.zip", 1)]
+    assert member["locator"]["members"] == [{"archive": "zip", "name": "old/IMG_9.jpg", "index": 0}]
+    assert member["locator"]["partition"] == "mbr:p1" and member["sha256"] == hashlib.sha256(photo(9)).hexdigest()
+    assert member["path"] == f"{image} » mbr:p1 » /backup.zip » old/IMG_9.jpg"
+
+    assert summary["evidence_sha256_before"] == summary["evidence_sha256_after"] == hashlib.sha256(raw).hexdigest()
+    after = os.stat(image)
+    assert (after.st_atime, after.st_mtime) == (OLD, OLD)  # read without touching even its access time
+
+
+@pytest.mark.parametrize("layout", ["gpt+ext", "bare fat"])
+def test_other_layouts(cli, unit, tmp_path, layout):
+    files = {"DCIM/IMG_1.jpg": photo(1), "notes.txt": b"shopping list\n"}
+    if layout == "gpt+ext":
+        staging = tmp_path / "staging"
+        ext_volume(tmp_path / "volume.img", files, DELETED, staging)
+        image, partition, deleted_path = partitioned(tmp_path / "exhibit.img", tmp_path / "volume.img", "gpt"), \
+            "gpt:p1", "/gone.jpg"  # ext keeps a deleted name whole
+    else:
+        image, partition, deleted_path = fat_volume(tmp_path / "card.img", files, DELETED), None, DELETED_PATH
+
+    result, items, summary = ingest(cli, image)
+
+    assert result.status == 0, result.stderr
+    found = {item["locator"]["path"]: item for item in items}
+    expected = {f"/{name}": data for name, data in files.items()} | {deleted_path: DELETED["gone.jpg"]}
+    assert set(found) == set(expected)
+    for path, data in expected.items():
+        assert found[path]["locator"].get("partition") == partition
+        assert found[path]["locator"].get("deleted", False) == (path == deleted_path)
+        assert found[path]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (summary["files"], summary["deleted_recovered"]) == (3, 1)
+    assert summary["files"] == add_up(summary)
