@@ -1,4 +1,5 @@
-"""What ingest records: one row per ingest of an exhibit's evidence, one per file it held (media items).
+"""What ingest records: one row per ingest of an exhibit's evidence, one per file it held (media items), and the
+grading aids made from them: near-duplicate groups, encrypted thumbnails and cross-case links (migration 0004).
 
 A media item is unique per exhibit and locator, so an ingest run again (after a crash, or twice) can never
 record a file twice. Digests and PDQs are raw bytes, as in the library tables.
@@ -66,8 +67,47 @@ class MediaItem(Base):
     category: Mapped[str | None] = mapped_column(String(20))
     hash_type: Mapped[str | None] = mapped_column(String(8))
     distance: Mapped[int | None] = mapped_column(Integer)
+    group_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("media_groups.id"), index=True)
 
     __table_args__ = (
         UniqueConstraint("exhibit_id", "locator_key", name="uq_media_items_locator"),
         Index("ix_media_items_exhibit_sha256", "exhibit_id", "sha256"),
     )
+
+
+class MediaGroup(Base):
+    """An exhibit's unknown media that show the same picture (same SHA-256, or PDQ within the threshold): graded
+    once for all its members. ``representative_id`` is one member shown for the group; it is not a foreign key
+    (members point at their group, and a key both ways would make the two tables a cycle)."""
+
+    __tablename__ = "media_groups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    exhibit_id: Mapped[int] = mapped_column(ForeignKey("exhibits.id"), index=True)
+    representative_id: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(Integer)  # members, exact copies included
+    kind: Mapped[str] = mapped_column(String(8))  # still or video
+
+
+class Thumbnail(Base):
+    """A small JPEG (<= 256 px) of an unknown still, as a Fernet token under TUTELA_MEDIA_KEY; never of known or
+    ignorable material."""
+
+    __tablename__ = "thumbnails"
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_items.id"), primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class CrossCaseLink(Base):
+    """An unknown file already seen in another case: the same SHA-256 (distance 0) or a PDQ within the threshold.
+    ``item_id`` is the later file, ``other_item_id`` the one recorded before in the other case."""
+
+    __tablename__ = "cross_case_links"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_items.id"), index=True)
+    other_item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_items.id"), index=True)
+    hash_type: Mapped[str] = mapped_column(String(8))
+    distance: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("item_id", "other_item_id", name="uq_cross_case_links_pair"),)

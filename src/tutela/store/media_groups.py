@@ -1,0 +1,190 @@
+"""Grading aids in the store: an exhibit's near-duplicate groups, thumbnails, and cross-case links.
+
+Readers (the grading queue, the web pages) take a SQLAlchemy ``Session`` or ``Connection``: the functions only
+select. The ingest writes through ``MediaGroupStore``: groups are recomputed for the whole exhibit in one
+transaction, keeping the ids of groups that survive (votes point at them), so a resumed or repeated ingest never
+leaves a duplicate group behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from tutela.store.ingest_tables import CrossCaseLink, MediaGroup, MediaItem, Thumbnail
+from tutela.store.unit_tables import Case, Exhibit
+
+UNKNOWN = ("unknown_still", "unknown_video")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    id: int
+    exhibit_id: int
+    representative_id: int
+    size: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    id: int
+    exhibit_id: int
+    locator: dict
+    outcome: str
+    kind: str | None
+    sha256: str | None
+    pdq: str | None
+    quality: int | None
+    deleted: bool
+    has_thumbnail: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCandidate:
+    """What grouping needs of one unknown file (or an exact copy of one) of the exhibit."""
+
+    id: int
+    sha256: bytes | None
+    pdq: bytes | None
+    quality: int | None
+    kind: str | None
+    outcome: str
+    group_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenMedia:
+    """An unknown file of some case, as cross-case links are looked up against."""
+
+    id: int
+    sha256: bytes | None
+    pdq: bytes | None
+    quality: int | None
+    case_ref: str
+    exhibit_ref: str
+    locator: dict
+
+
+Reader = Session | Connection
+
+
+def groups_of_exhibit(session: Reader, exhibit_id: int) -> list[GroupRow]:
+    table = MediaGroup.__table__
+    rows = session.execute(select(table).where(table.c.exhibit_id == exhibit_id).order_by(table.c.id))
+    return [GroupRow(**row._mapping) for row in rows]
+
+
+def items_of_group(session: Reader, group_id: int) -> list[GroupMember]:
+    items, thumbs = MediaItem.__table__, Thumbnail.__table__
+    query = (select(items.c.id, items.c.exhibit_id, items.c.locator, items.c.outcome, items.c.kind, items.c.sha256,
+                    items.c.pdq, items.c.quality, items.c.deleted, thumbs.c.item_id.is_not(None))
+             .outerjoin(thumbs, thumbs.c.item_id == items.c.id)
+             .where(items.c.group_id == group_id).order_by(items.c.id))
+    return [GroupMember(row[0], row[1], row[2], row[3], row[4], _hex(row[5]), _hex(row[6]), row[7], bool(row[8]),
+                        bool(row[9])) for row in session.execute(query)]
+
+
+def thumbnail_token(session: Reader, item_id: int) -> bytes | None:
+    """The Fernet token of the item's thumbnail (decrypt with ``Fernet(Settings.media_key)``), if it has one."""
+    table = Thumbnail.__table__
+    token = session.execute(select(table.c.token).where(table.c.item_id == item_id)).scalar()
+    return None if token is None else bytes(token)
+
+
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else bytes(value).hex()
+
+
+class MediaGroupStore:
+    """What ingest writes besides media items: thumbnails and links with each batch, groups at the end."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def seen_in_other_cases(self, exhibit_id: int) -> list[SeenMedia]:
+        """Unknown files recorded for exhibits of every case but this exhibit's."""
+        items, exhibits, cases = MediaItem.__table__, Exhibit.__table__, Case.__table__
+        own_case = select(exhibits.c.case_id).where(exhibits.c.id == exhibit_id).scalar_subquery()
+        query = (select(items.c.id, items.c.sha256, items.c.pdq, items.c.quality, cases.c.ref, exhibits.c.ref,
+                        items.c.locator)
+                 .join(exhibits, exhibits.c.id == items.c.exhibit_id).join(cases, cases.c.id == exhibits.c.case_id)
+                 .where(exhibits.c.case_id != own_case, items.c.outcome.in_(UNKNOWN)).order_by(items.c.id))
+        with self.engine.connect() as connection:
+            return [SeenMedia(row[0], _bytes(row[1]), _bytes(row[2]), *row[3:]) for row in connection.execute(query)]
+
+    def regroup(self, exhibit_id: int, components_of: Callable[[list[GroupCandidate]], list[list[int]]]) -> int:
+        """Recompute the exhibit's groups in one transaction: ``components_of`` partitions the candidates' ids.
+        A group that keeps members keeps its id (the oldest when groups merge); emptied groups go. The count."""
+        with self.engine.begin() as connection:
+            candidates = self._candidates(connection, exhibit_id)
+            by_id = {c.id: c for c in candidates}
+            kept: set[int] = set()
+            for members in components_of(candidates):
+                kept.add(self._save_group(connection, exhibit_id, [by_id[i] for i in members]))
+            groups = MediaGroup.__table__
+            stale = [g for g in connection.execute(select(groups.c.id).where(groups.c.exhibit_id == exhibit_id))
+                     .scalars() if g not in kept]
+            if stale:
+                connection.execute(delete(groups).where(groups.c.id.in_(stale)))
+            return len(kept)
+
+    def _candidates(self, connection: Connection, exhibit_id: int) -> list[GroupCandidate]:
+        """The exhibit's unknown files and the duplicates that are exact copies of one of them."""
+        items = MediaItem.__table__
+        original = aliased(MediaItem.__table__)
+        copy_of_unknown = (select(original.c.id).where(original.c.exhibit_id == exhibit_id,
+                                                       original.c.sha256 == items.c.sha256,
+                                                       original.c.outcome.in_(UNKNOWN)).exists())
+        query = (select(items.c.id, items.c.sha256, items.c.pdq, items.c.quality, items.c.kind, items.c.outcome,
+                        items.c.group_id)
+                 .where(items.c.exhibit_id == exhibit_id,
+                        or_(items.c.outcome.in_(UNKNOWN), (items.c.outcome == "duplicate") & copy_of_unknown))
+                 .order_by(items.c.id))
+        return [GroupCandidate(row[0], _bytes(row[1]), _bytes(row[2]), *row[3:])
+                for row in connection.execute(query)]
+
+    def _save_group(self, connection: Connection, exhibit_id: int, members: Sequence[GroupCandidate]) -> int:
+        groups, items = MediaGroup.__table__, MediaItem.__table__
+        originals = [m for m in members if m.outcome in UNKNOWN] or list(members)
+        existing = sorted({m.group_id for m in members if m.group_id is not None})
+        values: dict[str, Any] = {"size": len(members), "kind": "video" if all(
+            m.kind == "video" for m in originals) else "still"}
+        if existing:
+            group_id = existing[0]
+            representative = connection.execute(select(groups.c.representative_id)
+                                                 .where(groups.c.id == group_id)).scalar()
+            if representative not in {m.id for m in members}:
+                values["representative_id"] = originals[0].id
+            connection.execute(update(groups).where(groups.c.id == group_id).values(**values))
+        else:
+            group_id = connection.execute(insert(groups).values(
+                exhibit_id=exhibit_id, representative_id=originals[0].id, **values)
+                .returning(groups.c.id)).scalar_one()
+        moved = [m.id for m in members if m.group_id != group_id]
+        if moved:
+            connection.execute(update(items).where(items.c.id.in_(moved)).values(group_id=group_id))
+        return group_id
+
+    def group_count(self, exhibit_id: int) -> int:
+        table = MediaGroup.__table__
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(table)
+                                      .where(table.c.exhibit_id == exhibit_id)).scalar_one()
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def write_aids(connection: Connection, thumbnails: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]]) -> None:
+    """Thumbnails (item_id, token, width, height) and links (item_id, other_item_id, hash_type, distance) of a batch,
+    inside the caller's transaction (the one that writes the batch's media items)."""
+    if thumbnails:
+        connection.execute(insert(Thumbnail.__table__), list(thumbnails))
+    if links:
+        connection.execute(insert(CrossCaseLink.__table__), list(links))

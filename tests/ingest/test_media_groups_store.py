@@ -1,0 +1,82 @@
+"""Grading aids in the store (migration 0004) on SQLite and PostgreSQL: groups keep their ids when recomputed."""
+
+from __future__ import annotations
+
+import hashlib
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.orm import Session
+
+from tutela.store import media_groups
+from tutela.store.ingest import IngestStore
+from tutela.store.media_groups import MediaGroupStore, write_aids
+from tutela.store.tables import Base
+from tutela.store.unit import UnitStore
+
+
+def _item(ingest, exhibit_id: int, name: str, outcome: str, content: str) -> dict:
+    key = hashlib.sha256(name.encode()).digest()
+    return {"ingest_id": ingest.id, "exhibit_id": exhibit_id, "locator_key": key,
+            "locator": {"evidence": "/seized", "path": name}, "deleted": False, "size": 1, "md5": None,
+            "sha1": None, "sha256": hashlib.sha256(content.encode()).digest(), "kind": "still", "mime": "image/png",
+            "pdq": None, "quality": None, "outcome": outcome, "reason": None, "bank": None, "category": None,
+            "hash_type": None, "distance": None}
+
+
+def _store(engine):
+    unit = UnitStore(engine)
+    unit.add("cases", {"ref": "CASE-1"})
+    unit.add("exhibits", {"ref": "EX-1", "case": "CASE-1", "type": "phone"})
+    ingests = IngestStore(engine)
+    exhibit_id = ingests.exhibit_in_case("EX-1", "CASE-1")
+    return ingests, exhibit_id, ingests.begin(exhibit_id, "/seized", "0" * 64)
+
+
+def _by_picture(candidates):
+    """Components by SHA-256 alone (the pipeline adds PDQ nearness; the store only keeps what it is given)."""
+    parts: dict[bytes, list[int]] = {}
+    for candidate in candidates:
+        parts.setdefault(candidate.sha256, []).append(candidate.id)
+    return list(parts.values())
+
+
+def test_groups_are_recomputed_without_duplicates_and_keep_their_ids(engine):
+    ingests, exhibit_id, ingest = _store(engine)
+    ingests.write([_item(ingest, exhibit_id, "a.png", "unknown_still", "one"),
+                   _item(ingest, exhibit_id, "b.png", "duplicate", "one"),
+                   _item(ingest, exhibit_id, "c.png", "unknown_still", "two"),
+                   _item(ingest, exhibit_id, "d.png", "known", "three"),
+                   _item(ingest, exhibit_id, "e.png", "duplicate", "three")])  # a copy of known material
+    store = MediaGroupStore(engine)
+    assert store.regroup(exhibit_id, _by_picture) == 2
+    with Session(engine) as session:
+        first = media_groups.groups_of_exhibit(session, exhibit_id)
+        members = {g.id: [m.locator["path"] for m in media_groups.items_of_group(session, g.id)] for g in first}
+    assert sorted(members.values()) == [["a.png", "b.png"], ["c.png"]]
+    assert sorted(g.size for g in first) == [1, 2]
+
+    assert store.regroup(exhibit_id, _by_picture) == 2  # again: the same groups, the same ids
+    assert store.regroup(exhibit_id, lambda cs: [[c.id for c in cs]]) == 1  # merged: the oldest id stays
+    with Session(engine) as session:
+        (merged,) = media_groups.groups_of_exhibit(session, exhibit_id)
+        assert merged.id == min(g.id for g in first) and merged.size == 3
+        assert {m.locator["path"] for m in media_groups.items_of_group(session, merged.id)} == {
+            "a.png", "b.png", "c.png"}
+
+
+def test_thumbnail_tokens_are_read_back(engine):
+    ingests, exhibit_id, ingest = _store(engine)
+    ingests.write([_item(ingest, exhibit_id, "a.png", "unknown_still", "one")])
+    item_id = ingests.items(ingest.id)[0]["id"]
+    with engine.begin() as connection:
+        write_aids(connection, [{"item_id": item_id, "token": b"gAAAA-token", "width": 10, "height": 8}], [])
+    with Session(engine) as session:
+        assert media_groups.thumbnail_token(session, item_id) == b"gAAAA-token"
+        assert media_groups.thumbnail_token(session, item_id + 1) is None
+
+
+def test_migrations_make_the_tables_the_code_declares(engine):
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
