@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     vics_map: dict[str, str] = Field(default_factory=dict, description="VICS code -> category overrides (JSON)")
     timezone: str = Field(default="Europe/London", description="the unit's time zone for dates and weeks")
     triage_rules: Path | None = Field(default=None, description="YAML rule set for referral risk triage")
+    match_max_hashes: int = Field(default=10_000, ge=1, description="hashes and video frames per match request")
+    match_max_upload_bytes: int = Field(default=64 * 2**20, ge=1, description="largest media upload to match")
+    match_rate_limit: float = Field(default=20.0, gt=0, description="match requests per second per partner")
+    match_reload_seconds: float = Field(default=10.0, gt=0, description="how often the match service looks "
+                                        "for library changes")
+    vpdq_distance: int = Field(default=31, ge=1, le=256, description="video frames match below this distance")
+    vpdq_quality: int = Field(default=50, ge=0, le=100, description="video frames of lower quality are ignored")
+    vpdq_query_percent: float = Field(default=80.0, ge=0, le=100, description="share of the query's frames")
+    vpdq_bank_percent: float = Field(default=80.0, ge=0, le=100, description="share of the bank video's frames")
     debug: bool = False
 
     @field_validator("home")

@@ -16,6 +16,7 @@ Typical use::
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +147,16 @@ class PdqIndex:
             np.concatenate([self._delta.rows, tail_rows]), np.concatenate([self._delta.ids, tail_ids]), self.threads
         )
         self._tail = empty_segment()
+
+    def with_added(self, rows: np.ndarray, ids: np.ndarray | None = None) -> PdqIndex:
+        """A new index holding this one's entries and ``rows``; this one is left as it was.
+
+        The segments are immutable and shared, so a server can build the next index beside the one it is
+        answering from and swap them in one assignment: queries running on the old one are never disturbed.
+        """
+        other = copy.copy(self)
+        other.add(rows, ids)
+        return other
 
     def add_hex(self, hashes: Iterable[str], ids: np.ndarray | None = None) -> None:
         self.add(hex_to_rows(hashes), ids)
