@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 
 import pytest
 from charging_case import built_home, copy_home
@@ -129,3 +130,20 @@ def test_bad_input(cli, tmp_path):
     assert missing.status == 2 and missing.stderr.strip() == "tutela: error: no case 'CASE-404'"
     other = cli("report", "charging", "--case", "CASE-9", "--exhibit", "EX-1")
     assert other.status == 2 and other.stderr.strip() == "tutela: error: case 'CASE-9' has no exhibit 'EX-1'"
+
+
+def test_charging_and_case_documents_hold_the_figures(cli, case, tmp_path):
+    pdf, html = tmp_path / "charging.pdf", tmp_path / "case.html"
+    assert cli("report", "charging", "--case", "CASE-1", "--pdf", str(pdf), "--json").status == 0
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                                   text=True).stdout.split())
+    assert "Charging table: case CASE-1" in text and "EX-3 (tablet): never ingested" in text
+    # the total's row for category A: 4 still (1 unique), 0 moving, 4 from the library, no votes
+    assert "total over EX-1, EX-2: 14 items" in text and "A 4 1 0 0 4 0 0" in text
+    (report,) = cli("report", "case", "CASE-1", "--html", str(html), "--json").json_lines()
+    assert report["charging"] == {"charged_images": 7, "charged_unique": 3, "awaiting_verification": 0,
+                                  "disputed": 0, "ungraded": 5, "category_a": 4, "category_b": 2,
+                                  "category_c": 1, "category_non_photographic": 0}
+    assert [e["exhibit"] for e in report["exhibits"]] == ["EX-1", "EX-2", "EX-3"]
+    page = html.read_text()
+    assert "<h1>Case CASE-1</h1>" in page and report["computed_from"]["input_sha256"] in page

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from tutela.cli.unit_reports import CSV, JSON, emit, report
+from tutela.cli.unit_reports import CSV, HTML, JSON, PDF, emit, report, write_documents
 
 
 def register() -> None:
@@ -15,7 +17,8 @@ def register() -> None:
 def charging_command(case: str = typer.Option(..., "--case", help="the case's ref"),
                      exhibits: list[str] = typer.Option([], "--exhibit", help="only this exhibit (repeatable)"),
                      items: bool = typer.Option(False, "--items", help="also list every item behind the numbers"),
-                     json_out: bool = JSON, csv_out: bool = CSV) -> None:
+                     json_out: bool = JSON, csv_out: bool = CSV, html: Path | None = HTML,
+                     pdf: Path | None = PDF) -> None:
     """Images per category, still or moving, unique and duplicate, per exhibit and in total, and how each
     grade was reached; ungraded items are counted as such (docs/reports.md)."""
     from tutela.cli.unit_reports import open_engine
@@ -26,6 +29,7 @@ def charging_command(case: str = typer.Option(..., "--case", help="the case's re
 
     with open_engine() as (engine, _zone):
         figures = charging_report(CaseMedia(engine), case, exhibits, with_items=items)
+    write_documents("charging", figures, html, pdf)
     tables = charging_tables(figures)
     main = ReportTable(f"charging table of {case}", COLUMNS, charging_rows(figures))
     if items:
@@ -38,3 +42,37 @@ def charging_command(case: str = typer.Option(..., "--case", help="the case's re
 def _conflict_line(conflict: dict) -> str:
     grades = "; ".join(f"{row}: items {', '.join(map(str, ids))}" for row, ids in conflict["grades"].items())
     return f"copies of SHA-256 {conflict['sha256']} are graded differently ({grades})"
+
+
+@report.command("case")
+def case_command(case: str = typer.Argument(..., help="the case's ref"), json_out: bool = JSON,
+                 html: Path | None = HTML, pdf: Path | None = PDF) -> None:
+    """The case on one page: referrals, suspects, warrants, arrests, children safeguarded, exhibits and the
+    charging summary."""
+    from tutela.cli.unit_reports import open_engine
+    from tutela.reports.report_documents import case_document
+    from tutela.services.reports import case_report
+    from tutela.store.case_media import CaseMedia
+
+    with open_engine() as (engine, _zone):
+        figures = case_report(CaseMedia(engine), case)
+    write_documents("case", figures, html, pdf)
+    emit(case_document(figures).tables, figures, json_out=json_out, csv_out=False, notes=figures["charging_notes"])
+
+
+@report.command("public")
+def public_command(start: str = typer.Option(..., "--from", help="first day, YYYY-MM-DD (inclusive)"),
+                   end: str = typer.Option(..., "--to", help="last day (inclusive)"), json_out: bool = JSON,
+                   csv_out: bool = CSV, html: Path | None = HTML, pdf: Path | None = PDF) -> None:
+    """Aggregate figures for the press office, counts from 1 to 4 suppressed (docs/reports.md)."""
+    from tutela.cli.unit_reports import day_option, unit_queries
+    from tutela.reports.report_documents import public_document
+    from tutela.reports.unit_tables import ReportTable
+    from tutela.services.reports import public_figures
+
+    with unit_queries() as (queries, zone):
+        figures = public_figures(queries, day_option(start, "--from"), day_option(end, "--to"), zone)
+    write_documents("public", figures, html, pdf)
+    document = public_document(figures)
+    headline = ReportTable("public figures", ["figure", "published"], [list(pair) for pair in document.headline])
+    emit([headline, *document.tables], figures, json_out=json_out, csv_out=csv_out, notes=document.notes)

@@ -38,7 +38,7 @@ def open_engine() -> Iterator[tuple[Any, Any]]:
 
 
 @contextmanager
-def _queries() -> Iterator[tuple[Any, Any]]:
+def unit_queries() -> Iterator[tuple[Any, Any]]:
     from tutela.store.unit_queries import UnitQueries
 
     with open_engine() as (engine, zone):
@@ -82,46 +82,82 @@ def emit(tables, figures: dict, *, json_out: bool, csv_out: bool, notes: list[st
                       f"{source['input_sha256'][:16]}…", style="dim", highlight=False)
 
 
+def write_documents(kind: str, figures: dict, html: Path | None, pdf: Path | None) -> None:
+    """The report as an HTML page and/or a PDF (one template for both: web/templates/reports/)."""
+    if not (html or pdf):
+        return
+    from tutela.reports.documents import write_document
+    from tutela.reports.report_documents import DOCUMENTS
+
+    document = DOCUMENTS[kind](figures)
+    for path in (html, pdf):
+        if path:
+            write_document(document, path)
+
+
+HTML = typer.Option(None, "--html", help="also write the report as an HTML page to FILE")
+PDF = typer.Option(None, "--pdf", help="also write the report as a PDF to FILE")
+
+
+def day_option(text: str | None, option: str):
+    from tutela.domain.unit import parse_day
+
+    return None if text is None else parse_day(text, option)
+
+
 @report.command("operation")
 def operation_command(name: str = typer.Argument(..., help="the operation's ref or name"), json_out: bool = JSON,
-                      csv_out: bool = CSV, chart: Path | None = CHART) -> None:
+                      csv_out: bool = CSV, chart: Path | None = CHART, html: Path | None = HTML,
+                      pdf: Path | None = PDF) -> None:
     """Warrants executed, arrests, children safeguarded, exhibits seized, suspects' ages; per team and type."""
     from tutela.reports import unit_tables
-    from tutela.services.unit_reports import operation_report
+    from tutela.services.reports import operation_with_source
 
-    with _queries() as (queries, zone):
-        figures = operation_report(queries, name, zone)
+    with unit_queries() as (queries, zone):
+        figures = operation_with_source(queries, name, zone)
     if chart:
         from tutela.reports.unit_charts import operation_chart
 
         operation_chart(figures, chart)
+    write_documents("operation", figures, html, pdf)
     emit(unit_tables.operation_tables(figures), figures, json_out=json_out, csv_out=csv_out)
 
 
 @report.command("referrals")
 def referrals_command(start: str = typer.Option(..., "--from", help="first day, YYYY-MM-DD (inclusive)"),
                       end: str = typer.Option(..., "--to", help="last day (inclusive)"), json_out: bool = JSON,
-                      csv_out: bool = CSV, chart: Path | None = CHART) -> None:
-    """Referrals received in a period: total, per ISO week, per team, per risk band."""
-    from tutela.domain.unit import parse_day
+                      csv_out: bool = CSV, chart: Path | None = CHART, html: Path | None = HTML,
+                      pdf: Path | None = PDF) -> None:
+    """Referrals received in a period: total, per ISO week (with a moving average), per team, per risk band."""
     from tutela.reports import unit_tables
-    from tutela.services.unit_reports import referrals_report
+    from tutela.services.reports import referrals_with_source
 
-    with _queries() as (queries, zone):
-        figures = referrals_report(queries, parse_day(start, "--from"), parse_day(end, "--to"), zone)
+    with unit_queries() as (queries, zone):
+        figures = referrals_with_source(queries, day_option(start, "--from"), day_option(end, "--to"), zone)
     if chart:
         from tutela.reports.unit_charts import weekly_chart
 
         weekly_chart(figures, chart)
+    write_documents("referrals", figures, html, pdf)
     emit(unit_tables.referral_tables(figures), figures, json_out=json_out, csv_out=csv_out)
 
 
 @report.command("unit")
-def unit_command(json_out: bool = JSON, csv_out: bool = CSV) -> None:
-    """Open cases, exhibits awaiting examination (with their age), referrals awaiting assessment."""
+def unit_command(start: str | None = typer.Option(None, "--from", help="first day of the period (default: "
+                                                                       "12 weeks ago, on a Monday)"),
+                 end: str | None = typer.Option(None, "--to", help="last day of the period (default: today)"),
+                 json_out: bool = JSON, csv_out: bool = CSV, html: Path | None = HTML,
+                 pdf: Path | None = PDF) -> None:
+    """Open cases, exhibits awaiting examination (with their age), referrals awaiting assessment; the period's
+    weekly referrals and operations."""
     from tutela.reports import unit_tables
-    from tutela.services.unit_reports import unit_report
+    from tutela.services.reports import unit_overview
 
-    with _queries() as (queries, zone):
-        figures = unit_report(queries, zone)
+    if (start is None) != (end is None):
+        from tutela.errors import UsageError
+
+        raise UsageError("give both --from and --to, or neither")
+    with unit_queries() as (queries, zone):
+        figures = unit_overview(queries, zone, day_option(start, "--from"), day_option(end, "--to"))
+    write_documents("unit", figures, html, pdf)
     emit(unit_tables.unit_tables(figures), figures, json_out=json_out, csv_out=csv_out)

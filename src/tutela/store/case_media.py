@@ -61,3 +61,41 @@ class CaseMedia:
         banks = Bank.__table__
         with self.engine.connect() as connection:
             return {r.name: r.trust for r in connection.execute(select(banks.c.name, banks.c.trust))}
+
+    def case_records(self, case_id: int) -> dict[str, list[dict]]:
+        """The case's referrals, suspects, warrants, arrests and safeguarding records, each in reference order."""
+        from tutela.store.unit_tables import (
+            Arrest,
+            Operation,
+            Referral,
+            SafeguardingRecord,
+            Suspect,
+            Warrant,
+            case_referrals,
+        )
+
+        referrals, links, ops = Referral.__table__, case_referrals, Operation.__table__
+        suspects, warrants, arrests = Suspect.__table__, Warrant.__table__, Arrest.__table__
+        safeguarding = SafeguardingRecord.__table__
+        queries = {
+            "referrals": select(referrals.c.ref, referrals.c.received, referrals.c.risk_band, referrals.c.status)
+            .join(links, links.c.referral_id == referrals.c.id).where(links.c.case_id == case_id)
+            .order_by(referrals.c.ref),
+            "suspects": select(suspects.c.ref, suspects.c.age).where(suspects.c.case_id == case_id)
+            .order_by(suspects.c.ref),
+            "warrants": select(warrants.c.ref, ops.c.ref.label("operation"), warrants.c.applied, warrants.c.granted,
+                               warrants.c.executed, warrants.c.outcome)
+            .join(ops, ops.c.id == warrants.c.operation_id, isouter=True).where(warrants.c.case_id == case_id)
+            .order_by(warrants.c.ref),
+            "arrests": select(arrests.c.ref, suspects.c.ref.label("suspect"), ops.c.ref.label("operation"),
+                              arrests.c.at)
+            .join(suspects, suspects.c.id == arrests.c.suspect_id)
+            .join(ops, ops.c.id == arrests.c.operation_id, isouter=True).where(suspects.c.case_id == case_id)
+            .order_by(arrests.c.ref),
+            "safeguarding": select(safeguarding.c.ref, safeguarding.c.child_ref.label("child"),
+                                   ops.c.ref.label("operation"), safeguarding.c.at)
+            .join(ops, ops.c.id == safeguarding.c.operation_id, isouter=True)
+            .where(safeguarding.c.case_id == case_id).order_by(safeguarding.c.ref),
+        }
+        with self.engine.connect() as connection:
+            return {name: [dict(r._mapping) for r in connection.execute(query)] for name, query in queries.items()}

@@ -106,3 +106,12 @@ class UnitQueries:
         with self.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(query)]
 
+
+    def operations_meeting(self, period: Period) -> list[tuple[str, str, Period]]:
+        """(ref, name, period) of the operations whose dates meet the period, earliest first."""
+        table = Operation.__table__
+        query = (select(table.c.ref, table.c.name, table.c.start, table.c.end)
+                 .where(table.c.start <= period.end, table.c.end >= period.start)
+                 .order_by(table.c.start, table.c.ref))
+        with self.engine.connect() as connection:
+            return [(r.ref, r.name, Period(r.start, r.end)) for r in connection.execute(query)]
