@@ -10,7 +10,7 @@ import pytest
 
 from tutela.domain.categories import UK_PROFILE, US_PROFILE, Category
 from tutela.errors import UsageError
-from tutela.formats.entries import FormatError, LibraryEntry, RowProblem
+from tutela.formats.entries import FormatError, LibraryEntry, RowProblem, entry_record, entry_values
 from tutela.formats.hashlists import CSV_COLUMNS, CsvLibraryReader, Md5ListReader, write_csv
 
 HEADER = ",".join(CSV_COLUMNS)
@@ -264,3 +264,53 @@ def test_md5list_strict_names_the_line():
     reader = Md5ListReader(io.StringIO("a" * 32 + "\n#\nnope\n"))
     with pytest.raises(FormatError, match=r"^line 3: md5 must be 32 hex digits"):
         list(reader.entries())
+
+
+def _records_both_ways(path, **kwargs) -> tuple[list, list]:
+    """What the bulk path reads (records()) and what iterating reads, made into records the general way."""
+    with path.open("rb") as stream:
+        fast = list(CsvLibraryReader(stream, **kwargs).records())
+    _, rows = read_csv(path, **kwargs)
+    slow = [r if isinstance(r, RowProblem) else entry_record(entry_values(r)) for r in rows]
+    return fast, slow
+
+
+@pytest.mark.parametrize("header", ["md5,sha1,sha256,pdq,category", "pdq,md5,notes", "sha256,category,md5"])
+def test_bulk_records_are_what_iterating_reads(tmp_path, header):
+    rnd = random.Random(header)
+    columns = header.split(",")
+    cells = {"md5": 16, "sha1": 20, "sha256": 32, "pdq": 32}
+    odd = ["", " ", "g" * 32, "ab cd", "0x12", "AbCd" * 16]
+    grades = ["A", "b", "", "1", "3", "not_indecent", "7", "Z"]
+    lines = [header]
+    for i in range(400):
+        row = []
+        for column in columns:
+            if column in cells:
+                value = rnd.randbytes(cells[column]).hex()
+                row.append(rnd.choice([value, value.upper(), f" {value}", "", rnd.choice(odd)]) if i % 3 else value)
+            elif column == "category":
+                row.append(rnd.choice(grades))
+            else:
+                row.append("note")
+        lines.append(",".join(row) + ("," if i % 97 == 5 else ""))
+    path = write_file(tmp_path, "\r\n".join(lines) + "\r\n")
+    fast, slow = _records_both_ways(path, profile=US_PROFILE)
+    assert fast == slow
+    assert any(isinstance(r, RowProblem) for r in fast) and any(isinstance(r, tuple) for r in fast)
+
+
+def test_bulk_records_of_rows_with_series_and_comments(tmp_path):
+    path = tmp_path / "full.csv"
+    with path.open("wb") as stream:
+        write_csv(random_entries(200, seed=11), stream)
+    fast, slow = _records_both_ways(path)
+    assert fast == slow and len(fast) == 200
+
+
+def test_bulk_record_keys_tell_duplicates_and_grades_apart(tmp_path):
+    md5 = "ab" * 16
+    path = write_file(tmp_path, f"md5,category\n{md5},A\n{md5.upper()},a\n{md5},B\n")
+    with path.open("rb") as stream:
+        keys = [record[0] for record in CsvLibraryReader(stream).records()]
+    assert keys[0] == keys[1] != keys[2]

@@ -13,7 +13,9 @@ unique key instead and stays in bounded memory.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from tutela.errors import UsageError
 
 HASH_FIELDS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq")
 HASH_LENGTHS: dict[str, int] = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+_blake2b = hashlib.blake2b
+_fromhex = bytes.fromhex
 HASH_MATCHERS = {name: re.compile(f"[0-9a-fA-F]{{{length}}}").fullmatch for name, length in HASH_LENGTHS.items()}
 
 _FLAGS: dict[str, bool | None] = {
@@ -94,6 +98,43 @@ class LibraryEntry:
 
 
 ParsedRow = LibraryEntry | RowProblem
+
+# An entry as plain values, for bulk paths where a LibraryEntry per row costs more than the work itself:
+# (md5, sha1, sha256, pdq, category, series, victim_identified, comments, extra or None), hashes lower-case hex.
+EntryValues = tuple[str | None, str | None, str | None, str | None, Category, str | None, bool | None, str | None,
+                    dict[str, Any] | None]
+
+
+def entry_values(entry: LibraryEntry) -> EntryValues:
+    return (entry.md5, entry.sha1, entry.sha256, entry.pdq, entry.category, entry.series, entry.victim_identified,
+            entry.comments, entry.extra or None)
+
+
+# The same entry as binary values, the row a store bulk-loads: (key, md5, sha1, sha256, pdq, category value,
+# series, victim_identified, comments, extra as JSON or None), hashes as raw bytes or None. ``key`` is a 16-byte
+# digest of the hashes and the grade: two entries with the same key are duplicates.
+EntryRecord = tuple[bytes, bytes | None, bytes | None, bytes | None, bytes | None, str, str | None, bool | None,
+                    str | None, str | None]
+
+
+def record_key(md5: str, sha1: str, sha256: str, pdq: str, category: str) -> bytes:
+    """The duplicate key from the hashes as lower-case hex ('' when absent) and the category value."""
+    return _blake2b(f"{md5}|{sha1}|{sha256}|{pdq}|{category}".encode(), digest_size=16).digest()
+
+
+def entry_record(values: EntryValues) -> EntryRecord:
+    md5, sha1, sha256, pdq, category, series, victim, comments, extra = values
+    return (record_key(md5 or "", sha1 or "", sha256 or "", pdq or "", category.value),
+            md5 and _fromhex(md5), sha1 and _fromhex(sha1), sha256 and _fromhex(sha256), pdq and _fromhex(pdq),
+            category.value, series, victim, comments, json.dumps(extra) if extra else None)
+
+
+def entry_records(reader: Iterable[ParsedRow]) -> Iterator[EntryRecord | RowProblem]:
+    """The rows of ``reader`` as ``EntryRecord`` (or problems): its own fast ``records()`` when it has one."""
+    fast = getattr(reader, "records", None)
+    if fast is not None:
+        return fast()
+    return (row if isinstance(row, RowProblem) else entry_record(entry_values(row)) for row in reader)
 
 
 def normalise_hash(name: str, value: str) -> str:

@@ -16,19 +16,25 @@ ends. Memory stays bounded: one row at a time.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from tutela.domain.categories import US_PROFILE, Category, VicsProfile
 from tutela.formats.entries import (
     HASH_FIELDS,
+    HASH_LENGTHS,
     HASH_MATCHERS,
+    EntryRecord,
+    EntryValues,
     FormatError,
     LibraryEntry,
     ParsedRow,
     RowProblem,
+    entry_record,
     normalise_hash,
     parse_flag,
+    record_key,
     strict,
     text_lines,
     text_writer,
@@ -36,6 +42,8 @@ from tutela.formats.entries import (
 
 CSV_COLUMNS: tuple[str, ...] = (*HASH_FIELDS, "category", "series", "victim_identified", "comments")
 _CATEGORY_CACHE_LIMIT = 256
+_NO_HASHES = [None, None, None, None]
+_fromhex = bytes.fromhex
 
 
 class CsvLibraryReader:
@@ -61,8 +69,15 @@ class CsvLibraryReader:
         self._categories: dict[str, tuple[Category, int | None]] = {}
         self.columns = self._read_header()
         self._at = {name: index for index, name in enumerate(self.columns) if name in CSV_COLUMNS}
-        self._hash_columns = [(index, name, HASH_MATCHERS[name]) for name, index in self._at.items()
-                              if name in HASH_MATCHERS]
+        self._width = len(self.columns)
+        self._hash_columns = [(index, HASH_FIELDS.index(name), name, HASH_MATCHERS[name])
+                              for name, index in self._at.items() if name in HASH_MATCHERS]
+        self._category_at = self._at.get("category")
+        self._plain_hashes = [(index, slot, HASH_LENGTHS[name] // 2) for index, slot, name, _ in self._hash_columns]
+        # category cell -> the grade's tail of an EntryRecord (category value, series, victim, comments, extra)
+        self._grades: dict[str, tuple[str, None, None, None, str | None]] = {}
+        if self._category_at is None:
+            self._grades[""] = (default_category.value, None, None, None, None)
         self.unknown_columns = tuple(c for c in self.columns if c not in CSV_COLUMNS)
         if self.unknown_columns:
             self.warnings.append("unknown columns ignored: " + ", ".join(self.unknown_columns))
@@ -87,6 +102,55 @@ class CsvLibraryReader:
         return strict(self)
 
     def __iter__(self) -> Iterator[ParsedRow]:
+        for line, values in self._parsed(self._parse_row):
+            if isinstance(values, RowProblem):
+                yield values
+            else:
+                md5, sha1, sha256, pdq, category, series, victim, comments, extra = values
+                yield LibraryEntry(md5=md5, sha1=sha1, sha256=sha256, pdq=pdq, category=category, series=series,
+                                   victim_identified=victim, comments=comments, source_line=line, extra=extra or {})
+
+    def records(self) -> Iterator[EntryRecord | RowProblem]:
+        """Rows as ``EntryRecord`` tuples, for a bulk load: the same checks as iterating, but a well-formed row
+        of hashes and a grade is read straight into its record, without the steps of an entry."""
+        if set(self._at) - {*HASH_FIELDS, "category"}:
+            return (r if isinstance(r, RowProblem) else entry_record(r) for _, r in self._parsed(self._parse_row))
+        return (record for _, record in self._parsed(self._record_row))
+
+    def _record_row(self, row: list[str], line: int) -> EntryRecord | RowProblem:
+        if len(row) == self._width:
+            raw: list[bytes | None] = [None, None, None, None]
+            text = ["", "", "", ""]
+            for index, slot, width in self._plain_hashes:
+                cell = row[index]
+                if not cell:
+                    continue
+                if len(cell) != width * 2:
+                    break
+                try:
+                    value = _fromhex(cell)
+                except ValueError:
+                    break
+                if len(value) != width:  # fromhex skips spaces: the cell was not all hex digits
+                    break
+                raw[slot], text[slot] = value, cell.lower()
+            else:
+                grade = self._grades.get(row[self._category_at] if self._category_at is not None else "")
+                if grade is not None and raw != _NO_HASHES:
+                    md5, sha1, sha256, pdq = text
+                    return (record_key(md5, sha1, sha256, pdq, grade[0]), *raw, *grade)
+        # Anything unusual (spaces, bad hex, a grade not seen yet, a short row) takes the full checks.
+        values = self._parse_row(row, line)
+        if isinstance(values, RowProblem):
+            return values
+        if len(self._grades) < _CATEGORY_CACHE_LIMIT and self._category_at is not None:
+            cell = row[self._category_at]
+            category, code = self._categories.get(cell) or (values[4], None)
+            extra = None if code is None or self.profile.round_trips(code) else {"vics_category": code}
+            self._grades[cell] = (category.value, None, None, None, json.dumps(extra) if extra else None)
+        return entry_record(values)
+
+    def _parsed(self, parse: Callable[[list[str], int], Any]) -> Iterator[tuple[int, Any]]:
         reader = self._reader
         rows = iter(reader)
         while True:
@@ -95,31 +159,36 @@ class CsvLibraryReader:
             except StopIteration:
                 return
             except csv.Error as error:
-                yield RowProblem(reader.line_num, f"unreadable row: {error}")
+                yield reader.line_num, RowProblem(reader.line_num, f"unreadable row: {error}")
                 continue
             except UnicodeDecodeError:
                 raise FormatError(reader.line_num + 1, "not UTF-8 text") from None
             if row:
-                yield self._parse_row(row, reader.line_num)
+                line = reader.line_num
+                yield line, parse(row, line)
 
-    def _parse_row(self, row: list[str], line: int) -> ParsedRow:
-        if len(row) != len(self.columns):
-            return RowProblem(line, f"expected {len(self.columns)} fields, found {len(row)}")
-        hashes: dict[str, str] = {}
-        for index, name, matches in self._hash_columns:
-            value = row[index].strip()
+    def _parse_row(self, row: list[str], line: int) -> EntryValues | RowProblem:
+        if len(row) != self._width:
+            return RowProblem(line, f"expected {self._width} fields, found {len(row)}")
+        hashes: list[str | None] = [None, None, None, None]
+        for index, slot, name, matches in self._hash_columns:
+            value = row[index]
             if value:
-                if not matches(value):
-                    return _hash_problem(line, name, value)
-                hashes[name] = value.lower()
-        if not hashes:
+                if not matches(value):  # a well-formed cell needs no strip; anything else gets the full check
+                    value = value.strip()
+                    if not value:
+                        continue
+                    if not matches(value):
+                        return _hash_problem(line, name, value)
+                hashes[slot] = value.lower()
+        if hashes == _NO_HASHES:
             return RowProblem(line, "no hash in this row")
         category, code = self.default_category, None
         victim = series = comments = None
         at = self._at
         try:
-            if "category" in at:
-                category, code = self._category(row[at["category"]])
+            if self._category_at is not None:
+                category, code = self._category(row[self._category_at])
             if "victim_identified" in at:
                 victim = _flag(row[at["victim_identified"]])
             if "series" in at:
@@ -128,11 +197,8 @@ class CsvLibraryReader:
                 comments = _text(row[at["comments"]], "comments") or None
         except ValueError as error:
             return RowProblem(line, str(error))
-        extra = {} if code is None or self.profile.round_trips(code) else {"vics_category": code}
-        return LibraryEntry(
-            **hashes, category=category, series=series, victim_identified=victim,
-            comments=comments, source_line=line, extra=extra,
-        )
+        extra = None if code is None or self.profile.round_trips(code) else {"vics_category": code}
+        return (*hashes, category, series, victim, comments, extra)
 
     def _category(self, cell: str) -> tuple[Category, int | None]:
         found = self._categories.get(cell)

@@ -13,15 +13,15 @@ import pickle
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 
-from tutela.formats.entries import ParsedRow
+from tutela.formats.entries import ParsedRow, entry_records
 from tutela.store.library import RowBatch, row_batches
 
 
-def batches_from_child(rows: Iterable[ParsedRow], warnings: list[str]) -> Iterator[RowBatch]:
-    """``row_batches(rows)`` made in a child process; ``warnings`` becomes the reader's final warnings."""
+def batches_from_child(reader: Iterable[ParsedRow], warnings: list[str]) -> Iterator[RowBatch]:
+    """``row_batches`` of the reader's rows made in a child process; ``warnings`` becomes its final warnings."""
     context = multiprocessing.get_context("fork")  # the reader (open file, header read) is inherited as it is
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_parse, args=(rows, sending), name="library-reader", daemon=True)
+    child = context.Process(target=_parse, args=(reader, sending), name="library-reader", daemon=True)
     child.start()
     sending.close()
     try:
@@ -44,13 +44,13 @@ def batches_from_child(rows: Iterable[ParsedRow], warnings: list[str]) -> Iterat
         child.join()
 
 
-def _parse(rows: Iterable[ParsedRow], sending: Connection) -> None:
+def _parse(reader: Iterable[ParsedRow], sending: Connection) -> None:
     # The fork copied the parent's open database connections: finalising one here could touch its files.
     gc.disable()
     try:
-        for batch in row_batches(rows):
+        for batch in row_batches(entry_records(reader)):
             sending.send(("batch", batch))
-        sending.send(("done", list(getattr(rows, "warnings", []))))
+        sending.send(("done", list(getattr(reader, "warnings", []))))
     except BaseException as error:  # every failure goes back to the parent, which raises it
         sending.send(("error", _portable(error)))
     finally:

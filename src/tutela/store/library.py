@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,13 +14,20 @@ from sqlalchemy.exc import IntegrityError
 from tutela.domain.banks import DEFAULT_PDQ_THRESHOLD, BankInfo, Trust
 from tutela.domain.categories import Category
 from tutela.errors import NotFoundError, UsageError
-from tutela.formats.entries import HASH_FIELDS, LibraryEntry, ParsedRow, RowProblem
+from tutela.formats.entries import (
+    HASH_FIELDS,
+    EntryRecord,
+    LibraryEntry,
+    ParsedRow,
+    RowProblem,
+    entry_record,
+    entry_values,
+)
 from tutela.store.tables import Bank, BankEntry, LibraryImport, StoreMeta
 
 BATCH = 50_000
 MAX_PROBLEMS_KEPT = 1000
 GENERATION_KEY = "library_generation"
-_blake2b = hashlib.blake2b
 _fromhex = bytes.fromhex
 
 
@@ -34,13 +40,6 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
     problem_count: int = 0
     rejected: bool = False
-
-
-def entry_key(entry: LibraryEntry) -> bytes:
-    """What makes two entries of one bank the same: their hashes and their grade."""
-    # Spelled out rather than a loop over HASH_FIELDS: this runs once per imported row.
-    text = f"{entry.md5 or ''}|{entry.sha1 or ''}|{entry.sha256 or ''}|{entry.pdq or ''}|{entry.category.value}"
-    return _blake2b(text.encode(), digest_size=16).digest()
 
 
 def _bytes(value: str | None) -> bytes | None:
@@ -136,19 +135,30 @@ class LibraryStore:
                         skip_invalid: bool, progress: Callable[[int], None] | None) -> None:
         # One thread does the inserting: a second Python thread here would fight the driver for the GIL,
         # which it takes back for every row. Parsing overlaps with this when ``batches`` comes from a child.
-        insert = _insert_sql(connection.dialect.paramstyle, bank_id)
+        paramstyle = connection.dialect.paramstyle
+        # Plain DBAPI executemany on the transaction's own connection: SQLAlchemy's per-row processing costs
+        # more than the insert itself.
+        cursor = connection.connection.cursor()
         before = self._count(connection, bank_id)
+        try:
+            self._insert_each(cursor, bank_id, paramstyle, batches, result, skip_invalid, progress)
+        finally:
+            cursor.close()
+        result.added = self._count(connection, bank_id) - before
+        result.already_present = result.read - result.problem_count - result.added
+
+    @staticmethod
+    def _insert_each(cursor, bank_id: int, paramstyle: str, batches: Iterable[RowBatch], result: ImportResult,
+                     skip_invalid: bool, progress: Callable[[int], None] | None) -> None:
         for batch in batches:
             result.read += batch.read
             result.problem_count += len(batch.problems)
             result.problems.extend(batch.problems[:MAX_PROBLEMS_KEPT - len(result.problems)])
             if progress is not None:
                 progress(result.read)
-            if batch.values and not (result.problem_count and not skip_invalid):
-                connection.exec_driver_sql(insert, batch.values)
+            if batch.count and not (result.problem_count and not skip_invalid):
+                cursor.executemany(_insert_sql(paramstyle, bank_id, batch.columns), batch.rows())
             # else the file will be rejected: read on only to report every problem
-        result.added = self._count(connection, bank_id) - before
-        result.already_present = result.read - result.problem_count - result.added
 
     def entries(self, bank_name: str) -> Iterator[LibraryEntry]:
         """Every entry of a bank in the order it was added (streamed)."""
@@ -252,53 +262,87 @@ class LibraryStore:
             connection.execute(update(table).where(table.c.key == GENERATION_KEY).values(value=str(int(current) + 1)))
 
 
-_COLUMNS = ("bank_id", "entry_key", "md5", "sha1", "sha256", "pdq", "category", "series", "victim_identified",
-            "comments", "extra")
+_COLUMNS = ("entry_key", "md5", "sha1", "sha256", "pdq", "category", "series", "victim_identified", "comments",
+            "extra")
+_WIDTHS = {"entry_key": 16, "md5": 16, "sha1": 20, "sha256": 32, "pdq": 32}
 
 
 @dataclass
 class RowBatch:
-    """Consecutive rows of a file: how many were read, the entries as insert values, and the problems."""
+    """Consecutive rows of a file: how many were read, the entries to insert and the problems.
+
+    Entries travel by column, ready for the insert: a fixed-width column that every entry fills is packed into
+    one bytes object (cheap to send between processes, sliced into bytearrays on arrival, which the sqlite3
+    driver binds without its adapter look-up); a column no entry fills is left out of the insert altogether,
+    since binding NULLs costs as much as binding values; any other column is a list.
+    """
 
     read: int = 0
-    values: list[tuple] = field(default_factory=list)
+    count: int = 0
+    columns: tuple[str, ...] = ()
+    data: list[bytes | list] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
 
+    def rows(self) -> list[tuple]:
+        """The entries as insert parameters, in ``columns`` order."""
+        columns = []
+        for name, data in zip(self.columns, self.data, strict=True):
+            if isinstance(data, bytes):
+                width, packed = _WIDTHS[name], bytearray(data)
+                columns.append([packed[at:at + width] for at in range(0, len(packed), width)])
+            else:
+                columns.append(data)
+        return list(zip(*columns, strict=True))
 
-def row_batches(rows: Iterable[ParsedRow], size: int = BATCH) -> Iterator[RowBatch]:
-    """``rows`` in batches of ``size``; a full batch is sorted by entry key so neighbours share index pages
-    (a small file keeps its own order)."""
-    batch = RowBatch()
+
+def row_batches(rows: Iterable[ParsedRow | EntryRecord], size: int = BATCH) -> Iterator[RowBatch]:
+    """``rows`` (entries, their ``EntryRecord``, or problems) in batches of ``size``; a full batch is sorted by
+    entry key so neighbours share index pages (a small file keeps its own order)."""
+    read, records, problems = 0, [], []
     for row in rows:
-        batch.read += 1
-        if isinstance(row, RowProblem):
-            batch.problems.append(row)
+        read += 1
+        if type(row) is tuple:
+            records.append(row)
+        elif isinstance(row, RowProblem):
+            problems.append(row)
         else:
-            batch.values.append(_entry_values(row))
-        if batch.read >= size:
-            batch.values.sort(key=_by_entry_key)
-            yield batch
-            batch = RowBatch()
-    if batch.read:
-        yield batch
+            records.append(entry_record(entry_values(row)))
+        if read >= size:
+            yield _packed(read, records, problems, by_key=True)
+            read, records, problems = 0, [], []
+    if read:
+        yield _packed(read, records, problems, by_key=False)
 
 
-def _entry_values(entry: LibraryEntry) -> tuple:
-    return (entry_key(entry), _bytes(entry.md5), _bytes(entry.sha1), _bytes(entry.sha256), _bytes(entry.pdq),
-            entry.category.value, entry.series, entry.victim_identified, entry.comments,
-            json.dumps(entry.extra) if entry.extra else None)
+def _packed(read: int, records: list[tuple], problems: list[RowProblem], by_key: bool) -> RowBatch:
+    batch = RowBatch(read=read, count=len(records), problems=problems)
+    if by_key:
+        records.sort(key=_by_entry_key)
+    if not records:
+        return batch
+    columns, data = [], []
+    for at, name in enumerate(_COLUMNS):
+        values = list(map(itemgetter(at), records))
+        missing = values.count(None)
+        if name in _WIDTHS and not missing:
+            columns.append(name)
+            data.append(b"".join(values))
+        elif missing < len(values):
+            columns.append(name)
+            data.append(values)
+    batch.columns, batch.data = tuple(columns), data
+    return batch
 
 
 def _by_entry_key(values: tuple) -> bytes:
     return values[0]
 
 
-def _insert_sql(paramstyle: str, bank_id: int) -> str:
-    # Plain DBAPI executemany: SQLAlchemy's per-row processing costs more than the insert itself. The bank id
-    # is written into the statement (an integer from our own table) so rows need not carry it.
+def _insert_sql(paramstyle: str, bank_id: int, columns: Sequence[str]) -> str:
+    # The bank id is written into the statement (an integer from our own table) so rows need not carry it.
     marker = "?" if paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO bank_entries ({', '.join(_COLUMNS)}) VALUES ({int(bank_id)}, "
-            f"{', '.join([marker] * (len(_COLUMNS) - 1))}) ON CONFLICT (bank_id, entry_key) DO NOTHING")
+    return (f"INSERT INTO bank_entries (bank_id, {', '.join(columns)}) VALUES ({int(bank_id)}, "
+            f"{', '.join([marker] * len(columns))}) ON CONFLICT (bank_id, entry_key) DO NOTHING")
 
 
 @contextmanager
