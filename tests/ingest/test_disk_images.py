@@ -14,7 +14,7 @@ import pytest
 from drawn import encoded, picture
 from ingest_archives import zip_of
 
-from tutela.services.disk_images import fat_volume, partitioned
+from tutela.services.disk_images import e01, fat_volume, partitioned
 
 OLD = 1_000_000_000  # access and modification times the ingest must leave alone
 
@@ -48,6 +48,11 @@ def ext_volume(path, files: dict[str, bytes], deleted: dict[str, bytes], staging
     subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", str(staging), "-F", str(path), "4M"], check=True)
     for name in deleted:  # debugfs unlinks the name and frees the inode; its extents stay, as after `rm`
         subprocess.run(["debugfs", "-w", "-R", f"rm /{name}", str(path)], check=True, capture_output=True)
+
+
+def continuity(cli) -> list[str]:
+    exhibit = cli("exhibit", "status", "EX-1", "in_examination", "--json").json_lines()[0]
+    return [event["reason"] for event in exhibit["continuity"]]
 
 
 def ingest(cli, image, *extra: str):
@@ -120,3 +125,31 @@ def test_other_layouts(cli, unit, tmp_path, layout):
         assert found[path]["sha256"] == hashlib.sha256(data).hexdigest()
     assert (summary["files"], summary["deleted_recovered"]) == (3, 1)
     assert summary["files"] == add_up(summary)
+
+
+def test_split_e01_read_like_the_raw_image_and_its_acquisition_digests_verified(cli, unit, tmp_path):
+    image = partitioned(tmp_path / "exhibit.dd", fat_volume(tmp_path / "volume.img", FILES, DELETED), "mbr")
+    raw = image.read_bytes()
+    segments = e01(image, tmp_path / "EX-1", segment_bytes=2**20, compress=False)
+    assert [s.suffix for s in segments[:3]] == [".E01", ".E02", ".E03"]
+    stored = b"".join(s.read_bytes() for s in segments)
+    for segment in segments:
+        os.utime(segment, (OLD, OLD))
+
+    result, items, summary = ingest(cli, segments[0], "--workers", "2")
+
+    assert result.status == 0, result.stderr
+    assert (summary["files"], summary["deleted_recovered"], summary["failed"]) == (6, 1, 0)
+    expected = {f"/{name}": data for name, data in FILES.items()} | {DELETED_PATH: DELETED["gone.jpg"]}
+    found = {item["locator"]["path"]: item for item in items if "members" not in item["locator"]}
+    assert {path: item["sha256"] for path, item in found.items()} == {
+        path: hashlib.sha256(data).hexdigest() for path, data in expected.items()}
+    assert all(item["locator"]["source"] == "e01" and item["locator"]["evidence"] == str(segments[0])
+               and item["locator"]["partition"] == "mbr:p1" for item in items)
+    md5, sha1 = hashlib.md5(raw).hexdigest(), hashlib.sha1(raw).hexdigest()
+    assert summary["acquisition_verification"] == {
+        "format": "e01", "result": "verified", "stored": {"md5": md5, "sha1": sha1},
+        "computed": {"md5": md5, "sha1": sha1}, "media_size": len(raw), "reason": None}
+    assert summary["evidence_sha256_before"] == summary["evidence_sha256_after"] == hashlib.sha256(stored).hexdigest()
+    assert all(os.stat(s).st_atime == OLD for s in segments)
+    assert f"E01 acquisition MD5 {md5}, SHA1 {sha1}: verified" in continuity(cli)[0]

@@ -37,7 +37,11 @@ def ingest_command(
         write_json_line(summary)
     else:
         _print(rows, summary)
-    raise typer.Exit(1 if summary["failed"] else 0)
+    check = summary.get("acquisition_verification") or {}
+    if check.get("result") in ("mismatch", "unreadable"):
+        typer.echo(f"evidence: the E01's acquisition digests do not verify: {check['result']}"
+                   + (f" ({check['reason']})" if check.get("reason") else ""), err=True)
+    raise typer.Exit(1 if summary["failed"] or check.get("result") in ("mismatch", "unreadable") else 0)
 
 
 def _committed(batches):
@@ -97,4 +101,6 @@ def _print(rows, summary: dict) -> None:
         ["deleted recovered", summary["deleted_recovered"]],
         ["evidence SHA-256 before", summary["evidence_sha256_before"]],
         ["evidence SHA-256 after", summary["evidence_sha256_after"]],
+        *([["E01 acquisition digests", summary["acquisition_verification"]["result"].replace("_", " ")]]
+          if summary.get("acquisition_verification") else []),
         ["elapsed", f"{summary['elapsed_seconds']:.1f} s ({summary['rate']:.1f} files/s)"]])

@@ -16,11 +16,12 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from tutela.domain.locator import Locator
 from tutela.errors import UnreadableError
+from tutela.evidence.disk_stream import GuardedStream, file_ranges, why
 from tutela.evidence.sources import EvidenceItem
 
 EWF_SIGNATURE = b"EVF\x09\x0d\x0a\xff\x00"
@@ -61,19 +62,17 @@ class DiskImageSource:
         except ImageError as exc:
             yield EvidenceItem(image, problem=str(exc))
             return
-        except PartitionTableError as exc:
-            yield EvidenceItem(image, note=f"{exc}: the image is hashed as one stream")
-            return
         for label in volumes:
             yield from disk.files(label)
 
     def open(self, locator: Locator) -> BinaryIO:
         """The file's bytes (a buffered stream, itself the context manager that closes it)."""
+        disk = _open_disk(locator.evidence, self.name)
         try:
-            file_object = _open_disk(locator.evidence, self.name).open(locator)
+            file_object, ranges = disk.open(locator)
         except (ImageError, PartitionTableError) as exc:
             raise UnreadableError(str(exc)) from exc
-        return io.BufferedReader(_Stream(file_object), BUFFER)
+        return io.BufferedReader(GuardedStream(file_object, disk.image.holes, ranges), BUFFER)
 
 
 class ImageError(Exception):
@@ -81,7 +80,7 @@ class ImageError(Exception):
 
 
 class PartitionTableError(Exception):
-    """A partition table is there but cannot be read."""
+    """The partition a locator names is not one this source knows."""
 
 
 @dataclass
@@ -92,43 +91,53 @@ class _Disk:
     source: str
     context: Any
     image_spec: Any
-    open_file_systems: dict[str | None, Any]
+    image: Any  # the guarded image (dfVFS caches weakly: this keeps it open), with its ``holes``
+    open_file_systems: dict[str, Any]
+    table_problem: str | None = None
+    volume_offsets: dict[str | None, int] = field(default_factory=dict)
 
     def volumes(self) -> list[str | None]:
-        """Partition labels (``mbr:p1``...), or ``[None]`` when the image is one volume without a table."""
+        """Partition labels (``mbr:p1``...), or ``[None]`` when the image is one volume without a table.
+
+        Each table type is tried by opening it (GPT, then APM, then MBR through TSK) rather than by dfVFS's
+        signature scan, which also reads the image's last sectors and fails whole on a truncated image. An MBR
+        that TSK refuses (one entry pointing past the end of the image refuses them all) is salvaged entry by
+        entry: each primary entry that lies inside the image is read as a volume (``range:START+SECTORS``)."""
         from dfvfs.lib import errors
 
-        try:
-            found = _scanner(self.context).ScanForVolumeSystem(self.image_spec)
-        except (errors.Error, OSError, RuntimeError) as exc:
-            raise PartitionTableError(f"partition table cannot be read: {_why(exc)}") from exc
-        table = next((name for name, kind in _PARTITION_TABLES.items()
-                      if found is not None and found.type_indicator == kind), None)
-        if found is None or table is None:
-            return [None]
-        try:
-            root = self._file_system(found.type_indicator, self.image_spec, location="/").GetRootFileEntry()
-            locations = [getattr(entry.path_spec, "location", None) for entry in root.sub_file_entries]
-        except (errors.Error, OSError) as exc:
-            raise PartitionTableError(f"{table.upper()} partition table cannot be read: {_why(exc)}") from exc
-        labels = [f"{table}:{location.lstrip('/')}" for location in locations if location]
-        if not labels:
-            raise PartitionTableError(f"{table.upper()} partition table lists no partition")
-        return labels
+        self.table_problem = None
+        for table, kind in _PARTITION_TABLES.items():
+            try:
+                root = self._file_system(kind, self.image_spec, location="/").GetRootFileEntry()
+                locations = [getattr(entry.path_spec, "location", None) for entry in root.sub_file_entries]
+            except (errors.Error, OSError, RuntimeError) as exc:
+                if table == "mbr" and _mbr_signature(self.image):
+                    self.table_problem = f"partition table cannot be read ({why(exc)})"
+                continue
+            labels = [f"{table}:{location.lstrip('/')}" for location in locations if location]
+            if labels:
+                return labels
+            self.table_problem = f"{table.upper()} partition table lists no partition"
+        salvaged = [f"range:{start}+{sectors}" for start, sectors in _mbr_entries(self.image)]
+        return salvaged if self.table_problem and salvaged else [None]
 
     def files(self, label: str | None) -> Iterator[EvidenceItem]:
         """Every file of the volume's file system, deleted ones flagged; the volume's stream when there is none."""
         from tutela.evidence.disk_walk import walk_file_system
 
         volume = Locator(self.evidence, self.source, partition=label)
+        salvaged = f"{self.table_problem}: read from its table entry" if label and label.startswith("range:") else None
+        why = f"{self.table_problem}; " if label is None and self.table_problem else ""
         try:
             fs_info = self.tsk_file_system(label).GetFsInfo()
         except (ImageError, PartitionTableError) as exc:
-            yield EvidenceItem(volume, note=f"no file system that can be read ({exc}): hashed as one stream")
+            note = f"{why}no file system that can be read ({exc}): hashed as one stream"
+            yield EvidenceItem(volume, note=f"{salvaged}; {note}" if salvaged else note)
             return
         for entry in walk_file_system(fs_info):
             yield EvidenceItem(Locator(self.evidence, self.source, partition=label, path=entry.path,
-                                       inode=entry.inode, deleted=entry.deleted), entry.problem, entry.note)
+                                       inode=entry.inode, deleted=entry.deleted), entry.problem,
+                               "; ".join(n for n in (salvaged, entry.note) if n) or None)
 
     def volume_spec(self, label: str | None) -> Any:
         from dfvfs.path import factory
@@ -136,6 +145,10 @@ class _Disk:
         if label is None:
             return self.image_spec
         table, _, name = label.partition(":")
+        if table == "range":
+            start, sectors = _sectors(label)
+            return factory.Factory.NewPathSpec("DATA_RANGE", range_offset=start * 512, range_size=sectors * 512,
+                                               parent=self.image_spec)
         kind = _PARTITION_TABLES.get(table)
         if kind is None or not name:
             raise PartitionTableError(f"unknown partition {label!r}")
@@ -146,11 +159,12 @@ class _Disk:
 
         try:
             return self._file_system(definitions.TYPE_INDICATOR_TSK, self.volume_spec(label), location="/")
-        except (errors.Error, OSError) as exc:
-            raise ImageError(_why(exc)) from exc
+        except (errors.Error, OSError, RuntimeError) as exc:  # pytsk3 raises RuntimeError for a failed read
+            raise ImageError(why(exc)) from exc
 
-    def open(self, locator: Locator) -> Any:
-        """The dfVFS file object of a file (by inode) or of a whole volume's stream."""
+    def open(self, locator: Locator) -> tuple[Any, list[tuple[int, int]] | None]:
+        """The dfVFS file object of a file (by inode) or of a whole volume's stream, and where its bytes lie in
+        the image (None when that cannot be told)."""
         from dfvfs.lib import definitions, errors
         from dfvfs.path import factory
         from dfvfs.resolver import resolver
@@ -163,9 +177,35 @@ class _Disk:
                 kwargs["location"] = locator.path
             spec = factory.Factory.NewPathSpec(definitions.TYPE_INDICATOR_TSK, **kwargs)
         try:
-            return resolver.Resolver.OpenFileObject(spec, resolver_context=self.context)
-        except (errors.Error, OSError) as exc:
-            raise ImageError(f"cannot open: {_why(exc)}") from exc
+            file_object = resolver.Resolver.OpenFileObject(spec, resolver_context=self.context)
+            base = self.volume_offset(locator.partition)
+            if locator.inode is None:
+                return file_object, [(base, base + file_object.get_size())]
+            fs_info = self.tsk_file_system(locator.partition).GetFsInfo()
+            return file_object, file_ranges(fs_info, locator.inode, base)
+        except (errors.Error, OSError, RuntimeError) as exc:
+            raise ImageError(f"cannot open: {why(exc)}") from exc
+
+    def volume_offset(self, label: str | None) -> int:
+        """Where the volume starts in the image, in bytes."""
+        if label not in self.volume_offsets:
+            self.volume_offsets[label] = (0 if label is None else _sectors(label)[0] * 512
+                                          if label.startswith("range:") else self._partition_start(label))
+        return self.volume_offsets[label]
+
+    def _partition_start(self, label: str) -> int:
+        from dfvfs.lib import tsk_partition
+        from dfvfs.resolver import resolver
+
+        kind = _PARTITION_TABLES[label.partition(":")[0]]
+        entry = resolver.Resolver.OpenFileEntry(self.volume_spec(label), resolver_context=self.context)
+        if kind == "GPT":
+            return entry.GetGPTPartition().volume_offset
+        if kind == "APM":
+            return entry.GetAPMPartition().volume_offset
+        table = self._file_system(kind, self.image_spec, location="/").GetTSKVolume()
+        return (tsk_partition.TSKVsPartGetStartSector(entry.GetTSKVsPart())
+                * tsk_partition.TSKVolumeGetBytesPerSector(table))
 
     def _file_system(self, kind: str, parent: Any, **kwargs: Any) -> Any:
         from dfvfs.path import factory
@@ -201,29 +241,28 @@ def _new_disk(evidence: str, source: str) -> _Disk:
         image = resolver.Resolver.OpenFileObject(image_spec, resolver_context=resolver_context)
     except (errors.Error, OSError, RuntimeError) as exc:
         kind = "E01" if source == "e01" else "disk"
-        raise ImageError(f"the {kind} image cannot be opened: {_why(exc)}") from exc
-    disk = _Disk(evidence, source, resolver_context, image_spec, {})
-    disk.open_file_systems["image"] = image  # dfVFS caches weakly: keep the image open
-    return disk
+        raise ImageError(f"the {kind} image cannot be opened: {why(exc)}") from exc
+    return _Disk(evidence, source, resolver_context, image_spec, image, {})
 
 
 def _image_spec(evidence: str, source: str, resolver_context: Any) -> Any:
-    """E01 through libewf; a raw image split in segments (.001, .002...) through libsmraw; else the file itself."""
+    """E01 through libewf; a raw image split in segments (.001, .002...) through libsmraw; else the file itself;
+    under the guard that turns holes in the image into recorded zeros (evidence/dfvfs_layers.py)."""
     from dfvfs.path import factory
 
-    from tutela.evidence.dfvfs_read_only import evidence_path_spec
+    from tutela.evidence.dfvfs_layers import GUARD, evidence_path_spec
 
     spec = evidence_path_spec(evidence)
     if source == "e01" or len(_segment_specs(spec, "RAW", resolver_context)) > 1:
-        return factory.Factory.NewPathSpec(_IMAGE_TYPES[source], parent=spec)
-    return spec
+        spec = factory.Factory.NewPathSpec(_IMAGE_TYPES[source], parent=spec)
+    return factory.Factory.NewPathSpec(GUARD, parent=spec)
 
 
 def image_segments(evidence: str) -> list[str]:
     """The files an image is stored in, in order: E01 segments (.E01, .E02...), split raw (.001, .002...)."""
     from dfvfs.resolver import context
 
-    from tutela.evidence.dfvfs_read_only import evidence_path_spec
+    from tutela.evidence.dfvfs_layers import evidence_path_spec
 
     kind = "EWF" if is_e01(evidence) else "RAW"
     try:
@@ -252,6 +291,8 @@ def _looks_like_disk(path: str) -> bool:
     from dfvfs.resolver import context
 
     resolver_context = context.Context()
+    if _mbr_with_entries(path):
+        return True
     scanner = _scanner(resolver_context)
     try:
         spec = _image_spec(path, "disk", resolver_context)
@@ -266,42 +307,40 @@ def _scanner(resolver_context: Any) -> Any:
     return source_scanner.SourceScanner(resolver_context=resolver_context)
 
 
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    for noise in ("Unable to open file object with error: ", "Unable to open file system with error: "):
-        text = text.replace(noise, "")
-    return text.splitlines()[0]
+def _mbr_with_entries(path: str) -> bool:
+    """A first sector that is an MBR with an entry used: a disk, even when its table cannot be read."""
+    from tutela.hashing.hasher import open_read_only
+
+    try:
+        with open_read_only(path) as stream:
+            head = stream.read(512)
+    except (OSError, UnreadableError):
+        return False
+    return head[510:512] == b"\x55\xaa" and any(head[at + 4] and head[at + 12:at + 16] != bytes(4)
+                                                 for at in range(446, 510, 16))
 
 
-class _Stream(io.RawIOBase):
-    """A dfVFS file object as a Python stream. It keeps its own offset and seeks before every read, because
-    dfVFS hands the same cached object to every opener of the same path spec in a process."""
+def _mbr_signature(image: Any) -> bool:
+    """An MBR's (or a boot sector's) 0x55AA: something that looked like a partition table was there."""
+    image.seek(510)
+    return image.read(2) == b"\x55\xaa"
 
-    def __init__(self, file_object: Any) -> None:
-        self._file, self._offset, self._size = file_object, 0, file_object.get_size()
 
-    def readable(self) -> bool:
-        return True
+def _mbr_entries(image: Any) -> list[tuple[int, int]]:
+    """(first sector, sectors) of each primary MBR entry that is used, not extended, and inside the image."""
+    image.seek(446)
+    table, size, found = image.read(64), image.get_size(), []
+    for at in range(0, len(table) - 15, 16):
+        kind = table[at + 4]
+        start, sectors = (int.from_bytes(table[at + i:at + i + 4], "little") for i in (8, 12))
+        if kind not in (0x00, 0x05, 0x0F, 0x85) and sectors and start > 0 and (start + sectors) * 512 <= size:
+            found.append((start, sectors))
+    return found
 
-    def seekable(self) -> bool:
-        return True
 
-    def tell(self) -> int:
-        return self._offset
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._offset, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise OSError("seek before the start of the file")
-        self._offset = base + offset
-        return self._offset
-
-    def readinto(self, buffer: Any) -> int:
-        wanted = min(len(buffer), max(0, self._size - self._offset))
-        if wanted == 0:
-            return 0
-        self._file.seek(self._offset)
-        data = self._file.read(wanted)
-        buffer[: len(data)] = data
-        self._offset += len(data)
-        return len(data)
+def _sectors(label: str) -> tuple[int, int]:
+    start, _, sectors = label.removeprefix("range:").partition("+")
+    try:
+        return int(start), int(sectors)
+    except ValueError:
+        raise PartitionTableError(f"unknown partition {label!r}") from None

@@ -67,8 +67,8 @@ def walk_file_system(fs_info: Any) -> Iterator[FileEntry]:
 def _folder(fs_info: Any, inode: int) -> Iterator[tuple[str, Any, bool] | OSError]:
     try:
         directory = fs_info.open_dir(inode=inode)
-    except OSError as exc:
-        yield exc
+    except (OSError, RuntimeError) as exc:  # pytsk3 raises RuntimeError when the image failed a read
+        yield OSError(str(exc))
         return
     yield from _listing(directory)
 
@@ -87,8 +87,8 @@ def _listing(directory: Any) -> Iterator[tuple[str, Any, bool] | OSError]:
             if meta is not None and meta.addr == 0 and info.fs_info.ftype not in _NTFS:
                 meta = None  # inode 0 is "none" outside NTFS (a wiped ext name)
             yield name, meta, bool(int(info.name.flags) & pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
-    except OSError as exc:
-        yield exc
+    except (OSError, RuntimeError) as exc:
+        yield OSError(str(exc))
 
 
 _FAT_LABEL = " (Volume Label Entry)"  # TSK lists a FAT volume's label as an empty file: it is not one

@@ -5,16 +5,23 @@ named by its first and its digest is that of all segments' bytes one after anoth
 A folder's is the SHA-256 of a manifest: for each entry in walking order,
 its relative path, then the SHA-256 of its content, or what it is when it is not a regular file (a link is not
 followed). Files are opened read-only without touching their access times where the system allows.
+
+An E01 also carries the digests its imager took of the media data: ``acquisition_check`` verifies them
+(evidence/ewf.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from typing import TYPE_CHECKING
 
 from tutela.evidence.folder import walk_paths
 from tutela.hashing.digests import CHUNK
 from tutela.hashing.hasher import open_read_only
+
+if TYPE_CHECKING:
+    from tutela.evidence.ewf import AcquisitionCheck
 
 
 def evidence_sha256(evidence: str) -> str:
@@ -33,6 +40,16 @@ def evidence_sha256(evidence: str) -> str:
         except OSError as exc:
             manifest.update(f"unreadable: {exc.strerror}\n".encode())
     return manifest.hexdigest()
+
+
+def acquisition_check(evidence: str) -> AcquisitionCheck | None:
+    """The E01's stored acquisition digests verified against its media data; None for other evidence."""
+    from tutela.evidence.disk import image_segments, is_e01
+    from tutela.evidence.ewf import verify_e01
+
+    if os.path.isdir(evidence) or not is_e01(evidence):
+        return None
+    return verify_e01(image_segments(evidence))
 
 
 def _file_sha256(path: str) -> str:

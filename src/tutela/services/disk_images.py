@@ -37,17 +37,25 @@ def fat_volume(path: Path, files: Mapping[str, bytes], deleted: Mapping[str, byt
     return path
 
 
-def partitioned(path: Path, volume: Path, table: str = "mbr") -> Path:
-    """A raw disk image with one partition (MBR or GPT) holding ``volume``, starting at 1 MiB."""
-    sectors = -(-volume.stat().st_size // 512)
+def partitioned(path: Path, volumes: Path | list[Path], table: str = "mbr") -> Path:
+    """A raw disk image with a partition (MBR or GPT) for each volume, the first starting at 1 MiB."""
+    volumes = [volumes] if isinstance(volumes, Path) else volumes
+    starts, lines, start = [], [], FIRST_SECTOR
+    for volume in volumes:
+        sectors = -(-volume.stat().st_size // 512)
+        starts.append(start)
+        lines.append(f"start={start}, size={sectors}, {_TYPES[table]}")
+        start += -(-sectors // FIRST_SECTOR) * FIRST_SECTOR  # next one aligned to 1 MiB
     path.unlink(missing_ok=True)
     with open(path, "wb") as disk:
-        disk.truncate((FIRST_SECTOR + sectors) * 512 + MIB)  # and room for GPT's backup table at the end
-    script = f"label: {'gpt' if table == 'gpt' else 'dos'}\nstart={FIRST_SECTOR}, size={sectors}, {_TYPES[table]}\n"
+        disk.truncate(start * 512 + MIB)  # and room for GPT's backup table at the end
+    script = f"label: {'gpt' if table == 'gpt' else 'dos'}\n" + "\n".join(lines) + "\n"
     _run("sfdisk", "-q", str(path), stdin=script.encode())
-    with open(volume, "rb") as source, open(path, "r+b") as disk:
-        disk.seek(FIRST_SECTOR * 512)
-        shutil.copyfileobj(source, disk, MIB)
+    with open(path, "r+b") as disk:
+        for volume, first in zip(volumes, starts, strict=True):
+            disk.seek(first * 512)
+            with open(volume, "rb") as source:
+                shutil.copyfileobj(source, disk, MIB)
     return path
 
 

@@ -49,6 +49,7 @@ class IngestRun:
     resumed: bool
     started: float = field(default_factory=time.perf_counter)
     processed: int = 0
+    acquisition: dict[str, Any] | None = None  # an E01's stored acquisition digests verified (evidence/ewf.py)
 
 
 class IngestService:
@@ -58,8 +59,8 @@ class IngestService:
         self.batch = batch
 
     def start(self, request: IngestRequest) -> IngestRun:
-        """Check the exhibit, take the evidence's digest, and list what is left to record."""
-        from tutela.evidence.integrity import evidence_sha256
+        """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record."""
+        from tutela.evidence.integrity import acquisition_check, evidence_sha256
 
         source = os.path.abspath(request.source)
         if not os.path.exists(source):
@@ -75,14 +76,17 @@ class IngestService:
         resumed = ingest is not None
         if ingest is None:
             ingest = self.ingests.begin(exhibit_id, source, before)
+        check = acquisition_check(source)
+        checked = f"; {check.sentence()}" if check else ""
         self.unit.add_continuity(request.exhibit, to=request.examiner, kind="examination", status="in_examination",
                                  reason=f"ingest {'resumed' if resumed else 'started'}: {source} "
-                                        f"(evidence SHA-256 {before})")
+                                        f"(evidence SHA-256 {before}{checked})")
         recorded, first_seen = self.ingests.recorded(exhibit_id)
         reader = EvidenceReader(request.limits)
         units = [WorkUnit(item.locator, request.options, request.limits, item.problem, item.note)
                  for item in reader.items(source) if item.locator.key() not in recorded]
-        return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=resumed)
+        return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=resumed,
+                         acquisition=check.to_json() if check else None)
 
     def outcomes(self, run: IngestRun) -> Iterator[ItemOutcome]:
         """Every unit's outcome, in order, each given only once the store holds it."""
@@ -115,6 +119,8 @@ class IngestService:
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         after = evidence_sha256(ingest.source_path)
         counts = self.ingests.counts(ingest.id)
+        if run.acquisition is not None:
+            counts["acquisition_verification"] = run.acquisition  # kept with the ingest's record
         self.ingests.finish(ingest.id, after, counts)
         state = "unchanged" if after == ingest.evidence_sha256_before else "CHANGED"
         self.unit.add_continuity(run.request.exhibit, to=run.request.examiner, kind="examination",
@@ -132,6 +138,7 @@ class IngestService:
             out[plural.get(outcome, outcome)] = counts.get(outcome, 0)
         out.update(deleted_recovered=counts["deleted_recovered"],
                    evidence_sha256_before=run.ingest.evidence_sha256_before, evidence_sha256_after=after,
+                   acquisition_verification=counts.get("acquisition_verification", run.acquisition),
                    processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,
                    elapsed_seconds=round(elapsed, 3), rate=round(run.processed / elapsed, 2) if elapsed > 0 else 0.0)
         return out
