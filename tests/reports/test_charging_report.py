@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 
 import pytest
@@ -147,3 +148,22 @@ def test_charging_and_case_documents_hold_the_figures(cli, case, tmp_path):
     assert [e["exhibit"] for e in report["exhibits"]] == ["EX-1", "EX-2", "EX-3"]
     page = html.read_text()
     assert "<h1>Case CASE-1</h1>" in page and report["computed_from"]["input_sha256"] in page
+
+
+def test_graded_media_export_as_vics_with_locators_imports_back(cli, case, tmp_path):
+    out = tmp_path / "case.json"
+    (summary,) = cli("export", "case-media", str(out), "--case", "CASE-1", "--json").json_lines()
+    assert (summary["records"], summary["items"]) == (3, 7)  # A, B and the clip C; 7 graded copies
+    document = json.loads(out.read_text())
+    assert document["@odata.context"].endswith("DataModels/2.0.xml/Default/$metadata#Media")
+    by_grade = {record["@tutela.category"]: record for record in document["value"]}
+    assert set(by_grade) == {"a", "b", "c"}
+    assert by_grade["a"]["Comments"].count("EX-1: ") == 2 and by_grade["a"]["Comments"].count("EX-2: ") == 2
+    assert f"EX-1: {case['EX-1']}/copy-of-0.jpg" in by_grade["a"]["Comments"]
+    assert by_grade["a"]["Tags"] == "grade: library"
+    assert cli("library", "add-bank", "returned", "--trust", "unverified").status == 0
+    assert cli("library", "import", str(out), "--bank", "returned").status == 0
+    (stats,) = [s for s in cli("library", "stats", "--json").json_lines() if s["bank"] == "returned"]
+    assert stats["entries"] == 3
+    (none,) = cli("export", "verified-hashes", str(tmp_path / "new.json"), "--json").json_lines()
+    assert none["records"] == 0 and none["cases"] == ["CASE-1"]  # nothing verified by three examiners yet

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from tutela.cli.unit_io import export_group
 from tutela.cli.unit_reports import CSV, HTML, JSON, PDF, emit, report, write_documents
 
 
@@ -76,3 +77,48 @@ def public_command(start: str = typer.Option(..., "--from", help="first day, YYY
     document = public_document(figures)
     headline = ReportTable("public figures", ["figure", "published"], [list(pair) for pair in document.headline])
     emit([headline, *document.tables], figures, json_out=json_out, csv_out=csv_out, notes=document.notes)
+
+
+FORMAT = typer.Option("vics", "--format", help="vics (VICS 2.0 JSON) or csv")
+
+
+@export_group.command("case-media")
+def export_case_media_command(file: Path = typer.Argument(..., help="the file to write"),
+                              case: str = typer.Option(..., "--case", help="the case's ref"),
+                              fmt: str = FORMAT, json_out: bool = JSON) -> None:
+    """The case's graded media as VICS 2.0 (or CSV), with the locator of every copy and how it was graded."""
+    from tutela.cli.unit_reports import open_engine
+    from tutela.services.library import profile_from
+    from tutela.services.reports_exports import export_case_media
+    from tutela.settings import load_settings
+    from tutela.store.case_media import CaseMedia
+
+    with open_engine() as (engine, _zone):
+        summary = export_case_media(CaseMedia(engine), case, file, fmt=fmt, profile=profile_from(load_settings()))
+    _say_export(summary, json_out, f"{summary['records']} pictures ({summary['items']} graded items) of {case}")
+
+
+@export_group.command("verified-hashes")
+def export_verified_command(file: Path = typer.Argument(..., help="the file to write"),
+                            cases: list[str] = typer.Option([], "--case", help="only this case (repeatable)"),
+                            fmt: str = FORMAT, json_out: bool = JSON) -> None:
+    """New hashes three examiners graded alike (no library knew them), for contribution to the library."""
+    from tutela.cli.unit_reports import open_engine
+    from tutela.services.library import profile_from
+    from tutela.services.reports_exports import export_verified_hashes
+    from tutela.settings import load_settings
+    from tutela.store.case_media import CaseMedia
+
+    with open_engine() as (engine, _zone):
+        summary = export_verified_hashes(CaseMedia(engine), file, fmt=fmt, profile=profile_from(load_settings()),
+                                         case_refs=cases)
+    _say_export(summary, json_out, f"{summary['records']} verified new hashes")
+
+
+def _say_export(summary: dict, json_out: bool, text: str) -> None:
+    from tutela.cli.output import write_json_line
+
+    if json_out:
+        write_json_line(summary)
+    else:
+        print(f"{summary['file']}: {text}")

@@ -99,3 +99,14 @@ class CaseMedia:
         }
         with self.engine.connect() as connection:
             return {name: [dict(r._mapping) for r in connection.execute(query)] for name, query in queries.items()}
+
+    def ingested_exhibits(self, case_refs: list[str] | None = None) -> list[dict]:
+        """(id, ref, case) of every exhibit with at least one ingest, of some cases or all, in reference order."""
+        exhibits, cases, ingests = Exhibit.__table__, Case.__table__, Ingest.__table__
+        query = (select(exhibits.c.id, exhibits.c.ref, cases.c.ref.label("case"))
+                 .join(cases, cases.c.id == exhibits.c.case_id)
+                 .where(exhibits.c.id.in_(select(ingests.c.exhibit_id))).order_by(exhibits.c.ref))
+        if case_refs:
+            query = query.where(cases.c.ref.in_(case_refs))
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
