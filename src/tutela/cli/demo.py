@@ -61,6 +61,7 @@ def _run(console, work: Path) -> int:
     write_seized_folder(media, known, unknown, work / "exhibit")
     failed += _match_exhibit(console, settings, store, work / "exhibit")
     _unit(console, settings)
+    failed += _ingest_disk(console, settings, work)
     return failed
 
 
@@ -108,3 +109,45 @@ def _unit(console, settings) -> None:
             "suspect_age_max")
     table([f"{figures['name']} ({figures['start']} to {figures['end']})", "count"],
           [[key.replace("_", " "), figures[key]] for key in keys])
+
+
+def _ingest_disk(console, settings, work: Path) -> int:
+    from tutela.cli.common import table
+    from tutela.evidence.archives import ArchiveLimits
+    from tutela.hashing.hasher import HashOptions
+    from tutela.processing.ingest import LocalEngine
+    from tutela.services.demo_unit import write_seized_disk
+    from tutela.services.ingest import IngestRequest, IngestService
+    from tutela.services.matching import load_matcher
+    from tutela.services.store import open_store
+    from tutela.store.ingest import IngestStore
+    from tutela.store.library import LibraryStore
+    from tutela.store.unit import UnitStore
+
+    image = write_seized_disk(work / "exhibit", work / "disk")
+    console.print(f"\n[bold]5. Ingest[/]: exhibit EX-2 of CASE-1, a laptop's disk image ({image.name}: an MBR "
+                  "partition holding a FAT volume, a deleted picture, a zip), read through dfVFS and recorded")
+    engine = open_store(settings)
+    service = IngestService(IngestStore(engine), UnitStore(engine),
+                            matcher=lambda: load_matcher(settings, LibraryStore(engine)),
+                            engine=LocalEngine(settings.workers, settings.item_timeout), batch=settings.ingest_batch)
+    (settings.home / "spool").mkdir(parents=True, exist_ok=True)
+    request = IngestRequest(str(image), "CASE-1", "EX-2", examiner="tutela demo",
+                            options=HashOptions(match_signals=True),
+                            limits=ArchiveLimits(spool_folder=str(settings.home / "spool")))
+    try:
+        run = service.start(request)
+        outcomes = list(service.outcomes(run))
+        summary = service.finish(run)
+    finally:
+        engine.dispose()
+    table(["on the disk", "outcome", "category"],
+          [[str(o.locator).removeprefix(f"{image} » "), o.outcome, str(o.match.category) if o.match else ""]
+           for o in outcomes])
+    known = ", ".join(f"{category}: {count}" for category, count in summary["known"].items())
+    same = summary["evidence_sha256_before"] == summary["evidence_sha256_after"]
+    console.print(f"{summary['files']} files: {sum(summary['known'].values())} known ({known}), "
+                  f"{summary['unknown_stills']} unknown still, {summary['not_media']} not media, "
+                  f"{summary['failed']} failed; {summary['deleted_recovered']} deleted file recovered; evidence "
+                  f"SHA-256 {'unchanged' if same else 'CHANGED'} ({summary['evidence_sha256_after'][:16]}...)")
+    return summary["failed"]

@@ -39,6 +39,28 @@ def write_seized_folder(media: Path, known: list[Path], unknown: list[Path], fol
         (folder / f"IMG_{index:04d}{path.suffix}").write_bytes(path.read_bytes())
 
 
+def write_seized_disk(folder: Path, work: Path) -> Path:
+    """The seized folder's pictures as a laptop's disk would hold them: a FAT volume in an MBR-partitioned raw
+    image, the first picture deleted (its directory entry and clusters left, as after a real delete) and the
+    third inside DCIM/backup.zip. Built with mkfs.fat, mtools and sfdisk: no root needed."""
+    import io
+    import zipfile
+
+    from tutela.services.disk_images import fat_volume, partitioned
+
+    pictures = sorted(folder.iterdir())
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as backup:
+        backup.writestr(f"old/{pictures[2].name}", pictures[2].read_bytes())
+    files = {f"DCIM/{p.name}": p.read_bytes() for p in [pictures[1], *pictures[3:]]}
+    files |= {"DCIM/backup.zip": archive.getvalue(), "notes.txt": b"shopping list\n"}
+    work.mkdir(parents=True, exist_ok=True)
+    volume = fat_volume(work / "volume.img", files, {f"DCIM/{pictures[0].name}": pictures[0].read_bytes()})
+    image = partitioned(work / "laptop.dd", volume, "mbr")
+    volume.unlink()
+    return image
+
+
 def week_of_action() -> dict:
     """A small unit: two teams, one operation with the traps a supervisor knows (a warrant never executed,
     a child safeguarded twice, a record of another operation)."""
