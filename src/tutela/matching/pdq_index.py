@@ -179,12 +179,6 @@ class PdqIndex:
         write_index(Path(path), self._main, info)
         return info
 
-    def warm_up(self) -> None:
-        """Load the compiled search kernels now: in a fresh process the first query otherwise pays ~0.5 s of
-        numba import and cache loading. Part of that is GIL-free, so a caller can overlap it with other work
-        by running this in a thread."""
-        self.query(np.zeros((1, 32), dtype=np.uint8), 0)
-
     def query(self, rows: np.ndarray, threshold: int | np.ndarray = 31) -> PdqMatches:
         """All entries within ``threshold`` bits of each (Q, 32) uint8 query row.
 

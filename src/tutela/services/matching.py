@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tutela.domain.media import HashRecord
@@ -50,18 +49,12 @@ def lookup(matcher: LibraryMatcher, queries: list[HashQuery]) -> list[MatchResul
     results: list[MatchResult | None] = [None] * len(queries)
     digests = [(i, q) for i, q in enumerate(queries) if q.hash_type != "pdq"]
     pdqs = [(i, q) for i, q in enumerate(queries) if q.hash_type == "pdq"]
-    warm_up = getattr(matcher.near, "warm_up", None) if pdqs else None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The near index loads its compiled kernels while the queries are checked in Python (~0.15 s less).
-        warming = pool.submit(warm_up) if warm_up is not None else None
-        for (i, _), result in zip(digests, matcher.match_digests([(q.hash_type, q.value) for _, q in digests]),
-                                  strict=True):
-            results[i] = result
-        for (i, _), result in zip(pdqs, matcher.match_pdqs([PdqQuery((("original", q.value),)) for _, q in pdqs]),
-                                  strict=True):
-            results[i] = result
-        if warming is not None:
-            warming.result()
+    for (i, _), result in zip(digests, matcher.match_digests([(q.hash_type, q.value) for _, q in digests]),
+                              strict=True):
+        results[i] = result
+    for (i, _), result in zip(pdqs, matcher.match_pdqs([PdqQuery((("original", q.value),)) for _, q in pdqs]),
+                              strict=True):
+        results[i] = result
     return results  # type: ignore[return-value]
 
 

@@ -1,0 +1,26 @@
+"""The one C extension (the PDQ index kernels, src/tutela/matching/_mih.c); everything else is in pyproject.toml.
+
+Built by ``pip install -e .`` (scripts/setup). A machine without a C compiler or the Python headers gets one line
+saying what to install instead of a compiler trace.
+"""
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class BuildKernels(build_ext):
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as error:  # CompileError, LinkError, PlatformError: all mean the same to the installer
+            raise SystemExit(
+                f"tutela: cannot build its C kernels (src/tutela/matching/_mih.c): {error}\n"
+                "tutela needs a C compiler and the Python headers: on Debian `apt-get install gcc python3-dev`, "
+                "then run scripts/setup again"
+            ) from None
+
+
+setup(
+    ext_modules=[Extension("tutela.matching._mih", ["src/tutela/matching/_mih.c"], extra_compile_args=["-O3"])],
+    cmdclass={"build_ext": BuildKernels},
+)
