@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tutela.errors import ConfigurationError
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     vpdq_quality: int = Field(default=50, ge=0, le=100, description="video frames of lower quality are ignored")
     vpdq_query_percent: float = Field(default=80.0, ge=0, le=100, description="share of the query's frames")
     vpdq_bank_percent: float = Field(default=80.0, ge=0, le=100, description="share of the bank video's frames")
+    secret_key: SecretStr | None = Field(default=None, description="signs web session cookies; required to serve")
+    session_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60, description="a web session's lifetime")
     debug: bool = False
 
     @field_validator("home")

@@ -24,7 +24,7 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from tutela.cli import demo, hashing, ingest, init, library, matching, unit
+    from tutela.cli import audit, demo, hashing, ingest, init, library, matching, serve, unit, users
 
     init.register(app)
     demo.register(app)
@@ -33,6 +33,9 @@ def _register_commands() -> None:
     library.register(app)
     matching.register(app)
     unit.register(app)
+    users.register(app)
+    audit.register(app)
+    serve.register(app)
 
 
 _register_commands()

@@ -1,0 +1,26 @@
+"""``tutela serve``: the web application under uvicorn. Needs TUTELA_SECRET_KEY (no default secret)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
+
+
+def serve_command(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+                  port: int = typer.Option(8000, "--port", min=0, max=65535, help="port (0: any free one)")) -> None:
+    """Serve the web application and its JSON API (/api/v1) with uvicorn."""
+    import uvicorn
+
+    from tutela.cli.common import settings
+    from tutela.web.app import create_app, secret_of
+
+    config = settings()
+    secret_of(config)  # refuse at once, before the store is opened, when the secret is missing
+    app = create_app(config)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    finally:
+        app.state.engine.dispose()

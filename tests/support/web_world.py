@@ -1,0 +1,74 @@
+"""A small unit behind the web application, for tests: teams, one account per role, signed-in clients.
+
+Teams: T-C (central), T-B01 and T-B02 (boroughs). Accounts (password PASSWORD): admin, supervisor (no team),
+examiner (T-B01), investigator (T-B01), other_investigator (T-B02), referral_officer (T-C), partner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tutela.services.accounts import add_user
+from tutela.settings import Settings
+from tutela.store.unit import UnitStore
+from tutela.web.app import create_app
+
+PASSWORD = "correct horse battery staple"
+SECRET = "test-secret-key-of-at-least-32-characters"
+TEAMS = [("T-C", "Central", "central"), ("T-B01", "Borough one", "borough"), ("T-B02", "Borough two", "borough")]
+ACCOUNTS = {
+    "admin": ("admin", None), "supervisor": ("supervisor", None), "examiner": ("examiner", "T-B01"),
+    "investigator": ("investigator", "T-B01"), "other_investigator": ("investigator", "T-B02"),
+    "referral_officer": ("referral_officer", "T-C"), "partner": ("partner", None),
+}
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    found = CSRF_INPUT.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+@dataclass
+class WebWorld:
+    app: FastAPI
+    engine: Engine
+    clients: list[TestClient] = field(default_factory=list)
+
+    def client(self) -> TestClient:
+        made = TestClient(self.app, follow_redirects=False)
+        self.clients.append(made)
+        return made
+
+    def sign_in(self, name: str, password: str = PASSWORD, client: TestClient | None = None) -> TestClient:
+        client = client or self.client()
+        form = client.get("/login")
+        response = client.post("/login", data={"name": name, "password": password,
+                                               "csrf_token": csrf_from(form.text), "next": "/"})
+        assert response.status_code == 303, (name, response.status_code, response.text[:300])
+        return client
+
+    def csrf(self, client: TestClient) -> str:
+        return client.get("/api/v1/me").json()["csrf_token"]
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+
+
+def make_world(engine: Engine, tmp_path, *, accounts: dict | None = None) -> WebWorld:
+    store = UnitStore(engine)
+    for ref, name, kind in TEAMS:
+        store.add("teams", {"ref": ref, "name": name, "kind": kind})
+    with Session(engine) as session, session.begin():
+        for name, (role, team) in (ACCOUNTS if accounts is None else accounts).items():
+            add_user(session, name=name, role=role, team_ref=team, password=PASSWORD, actor="test")
+    settings = Settings(home=tmp_path / "home", secret_key=SECRET)
+    return WebWorld(create_app(settings, engine=engine), engine)

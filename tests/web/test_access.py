@@ -1,0 +1,86 @@
+"""Every route of the application against every role: allowed or denied as designed.
+
+The matrix walks ``app.routes``, so a route added without a rule here fails ``test_every_route_has_a_rule``.
+A rule names the roles that may use a route (PUBLIC: anyone, signed in or not); sample path values come from
+``SAMPLES``, and are records of the examiner's and investigator's own team (T-B01), so an allowed role that
+is in scope gets an answer and a denied role gets 403 (role) or 404 (outside their team).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount
+from web_world import ACCOUNTS
+
+from tutela.domain.roles import Role
+
+PUBLIC = "public"
+EVERYONE = frozenset(Role)
+CASE_WORK = frozenset(Role) - {Role.PARTNER}
+
+# (method, path) -> who may use it. Add a line for every route you add.
+RULES: dict[tuple[str, str], frozenset[Role] | str] = {
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/"): EVERYONE,
+    ("GET", "/api/v1/me"): EVERYONE,
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+}
+MOUNTS = {"/static": PUBLIC}
+SAMPLES: dict[str, str] = {}
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            found.append(("MOUNT", route.path))
+            continue
+        for method in sorted((context.methods or set()) - {"HEAD"}):
+            found.append((method, context.path))
+    return found
+
+
+def _url(path: str) -> str:
+    for name, value in SAMPLES.items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path, f"no sample value for a parameter of {path}"
+    return path
+
+
+def test_every_route_has_a_rule(web):
+    missing = [r for r in _routes(web.app) if (r[0] == "MOUNT" and r[1] not in MOUNTS)
+               or (r[0] != "MOUNT" and r not in RULES)]
+    assert missing == [], f"routes without an access rule in tests/web/test_access.py: {missing}"
+
+
+def test_without_signing_in_pages_redirect_and_the_api_answers_401(web):
+    client = web.client()
+    for method, path in _routes(web.app):
+        if method == "MOUNT" or RULES[(method, path)] == PUBLIC:
+            continue
+        response = client.request(method, _url(path))
+        expected = 401 if path.startswith("/api/") else 303
+        assert response.status_code == expected, (method, path, response.status_code)
+
+
+@pytest.mark.parametrize("account", sorted(ACCOUNTS))
+def test_each_role_against_each_route(web, account):
+    role = Role(ACCOUNTS[account][0])
+    client = web.sign_in(account)
+    token = web.csrf(client)
+    for method, path in _routes(web.app):
+        rule = "public" if method == "MOUNT" else RULES[(method, path)]
+        if method == "MOUNT" or (method, path) in (("POST", "/logout"), ("POST", "/login")):
+            continue  # signing out is checked last; /login is the sign-in tests' subject
+        response = client.request(method, _url(path), headers={"X-CSRF-Token": token})
+        allowed = rule == PUBLIC or role in rule
+        if allowed:
+            assert response.status_code not in (401, 403, 404) and response.status_code < 500, (
+                account, method, path, response.status_code)
+        else:
+            assert response.status_code in (403, 404), (account, method, path, response.status_code)
+    assert client.post("/logout", headers={"X-CSRF-Token": token}).status_code == 303
