@@ -1,7 +1,8 @@
-"""A small unit behind the web application, for tests: teams, one account per role, signed-in clients.
+"""A unit behind the web application, for tests: the week of action of unit_scenario, one account per role.
 
-Teams: T-C (central), T-B01 and T-B02 (boroughs). Accounts (password PASSWORD): admin, supervisor (no team),
-examiner (T-B01), investigator (T-B01), other_investigator (T-B02), referral_officer (T-C), partner.
+Teams: T-CEN (central), T-B01 and T-B02 (boroughs); CASE-001 and CASE-004 are T-B01's, CASE-002 T-B02's,
+CASE-003 the central team's. Accounts (password PASSWORD): admin, supervisor (no team), examiner (T-B01),
+investigator (T-B01), other_investigator (T-B02), referral_officer (T-CEN), partner.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from tutela.web.app import create_app
 
 PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-key-of-at-least-32-characters"
-TEAMS = [("T-C", "Central", "central"), ("T-B01", "Borough one", "borough"), ("T-B02", "Borough two", "borough")]
 ACCOUNTS = {
     "admin": ("admin", None), "supervisor": ("supervisor", None), "examiner": ("examiner", "T-B01"),
     "investigator": ("investigator", "T-B01"), "other_investigator": ("investigator", "T-B02"),
-    "referral_officer": ("referral_officer", "T-C"), "partner": ("partner", None),
+    "referral_officer": ("referral_officer", "T-CEN"), "partner": ("partner", None),
 }
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -64,9 +64,13 @@ class WebWorld:
 
 
 def make_world(engine: Engine, tmp_path, *, accounts: dict | None = None) -> WebWorld:
-    store = UnitStore(engine)
-    for ref, name, kind in TEAMS:
-        store.add("teams", {"ref": ref, "name": name, "kind": kind})
+    from zoneinfo import ZoneInfo
+
+    from unit_scenario import week_of_action
+
+    from tutela.services.unit_import import import_unit
+
+    assert not import_unit(UnitStore(engine), week_of_action(), ZoneInfo("Europe/London"), source="test").rejected
     with Session(engine) as session, session.begin():
         for name, (role, team) in (ACCOUNTS if accounts is None else accounts).items():
             add_user(session, name=name, role=role, team_ref=team, password=PASSWORD, actor="test")

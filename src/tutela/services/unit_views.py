@@ -1,0 +1,96 @@
+"""The unit's figures as a signed-in user may see them: the same queries and counting rules as the reports
+(tutela.store.unit_queries, tutela.domain.figures, tutela.services.unit_reports), with the rows narrowed to
+the user's team when they do not see every team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import Any
+
+from tutela.domain.figures import UNASSESSED, Period, operation_figures, referral_figures
+from tutela.domain.unit import RISK_BANDS, check_period
+from tutela.services.unit_reports import unit_report
+from tutela.store.unit_queries import UnitQueries
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose figures: every team's (team None and all_teams True), or one team's by ref."""
+
+    all_teams: bool
+    team: str | None
+
+    def keeps(self, row_team: str | None) -> bool:
+        return self.all_teams or (self.team is not None and row_team == self.team)
+
+
+def referral_queue(queries: UnitQueries, zone: tzinfo, viewer: Viewer) -> list[tuple[str, list[dict]]]:
+    """Referrals awaiting assessment, by band (Very High first, unassessed last), oldest first in each."""
+    referrals = [r for r in unit_report(queries, zone)["referrals"] if viewer.keeps(r["team"])]
+    bands = [(band, [r for r in referrals if r["risk_band"] == band]) for band in RISK_BANDS]
+    bands.append((UNASSESSED, [r for r in referrals if r["risk_band"] not in RISK_BANDS]))
+    return bands
+
+
+def operation_view(queries: UnitQueries, ref: str, zone: tzinfo, viewer: Viewer) -> dict[str, Any]:
+    """An operation's figures (the report's rules) over the rows of the teams the viewer sees."""
+    ref, name, period = queries.operation(ref)
+    rows = {kind: [r for r in found if viewer.keeps(r.team)] for kind, found in queries.operation_rows(ref).items()}
+    return {"operation": ref, "name": name, "start": period.start.isoformat(), "end": period.end.isoformat(),
+            **operation_figures(ref, period, zone, **rows)}
+
+
+def referral_weeks(queries: UnitQueries, start: date, end: date, zone: tzinfo, viewer: Viewer) -> dict[str, Any]:
+    """Referrals per ISO week over a period (the report's rules), of the teams the viewer sees."""
+    check_period(start, end, "period")
+    period = Period(start, end)
+    return referral_figures([r for r in queries.referral_rows(period) if viewer.keeps(r.team)], period, zone)
+
+
+def weekly_chart_png(figures: dict[str, Any]) -> bytes:
+    """The report's weekly referral chart (tutela.reports.unit_charts), as PNG bytes."""
+    import tempfile
+
+    from tutela.reports.unit_charts import weekly_chart
+
+    with tempfile.TemporaryDirectory(prefix="tutela-chart-") as folder:
+        path = Path(folder) / "weekly.png"
+        weekly_chart(figures, path)
+        return path.read_bytes()
+
+
+def exhibit_summary(engine, session, exhibit) -> dict[str, Any]:
+    """An exhibit, its continuity and each ingest's counts (known by category, the other outcomes), with totals.
+
+    A finished ingest's counts were stored when it finished; a running or interrupted one is counted now
+    (tutela.store.ingest.IngestStore.counts, the same rule)."""
+    from tutela.store import case_views
+    from tutela.store.ingest import IngestStore
+
+    store = IngestStore(engine)
+    ingests = []
+    total_known: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    for ingest in case_views.ingests_of(session, exhibit.id):
+        counts = ingest.counts if ingest.finished and ingest.counts else store.counts(ingest.id)
+        ingests.append({"source": ingest.source_path, "started": ingest.started, "finished": ingest.finished,
+                        "sha256_before": ingest.evidence_sha256_before, "sha256_after": ingest.evidence_sha256_after,
+                        "counts": counts})
+        for category, count in counts.get("known", {}).items():
+            total_known[category] = total_known.get(category, 0) + count
+        for key, value in counts.items():
+            if key != "known":
+                totals[key] = totals.get(key, 0) + value
+    return {"exhibit": exhibit, "case": case_views.case_ref_of(session, exhibit.case_id),
+            "continuity": case_views.continuity_of(session, [exhibit.id]).get(exhibit.id, []),
+            "ingests": ingests, "known": _by_category(total_known), "totals": totals}
+
+
+def _by_category(known: dict[str, int]) -> list[tuple[str, int]]:
+    """Known items per category in the categories' own order (A, B, C, ...), every category shown."""
+    from tutela.domain.categories import Category
+
+    return [(category.value, known.get(category.value, 0)) for category in Category]
