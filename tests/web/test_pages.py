@@ -75,6 +75,10 @@ def test_path_tricks_and_oversized_ids_are_refused(web):
     for path in ("/cases/..%2F..%2Fetc%2Fpasswd", "/cases/CASE-001%2F..%2FCASE-002", "/exhibits/%2E%2E",
                  "/cases/CASE-001%00", "/cases/%E2%80%AECASE-001"):
         assert client.get(path).status_code == 404, path
+    assert client.get("/operations/OP-WOA%00").status_code == 404
+    with Session(web.engine) as session:
+        malformed = list(session.scalars(select(AuditEvent.subject).where(AuditEvent.kind == "bad_request")))
+    assert malformed == ["case:'CASE-001\\x00'", "case:'\\u202eCASE-001'", "operation:'OP-WOA\\x00'"]
     assert client.get("/cases/" + "C" * 65).status_code == 422
     assert client.get("/cases?page=0").status_code == 422
     assert client.get("/operations?from=2025-13-45").status_code == 422

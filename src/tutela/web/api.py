@@ -19,7 +19,7 @@ from tutela.store import case_views
 from tutela.store.unit_tables import Case
 from tutela.web.auth import SignedInUser, current_user, db_session, require_roles
 from tutela.web.reads import queries, viewer, zone_of
-from tutela.web.scope import case_in_scope, exhibit_in_scope, not_found, team_clause
+from tutela.web.scope import case_in_scope, exhibit_in_scope, not_found, team_clause, well_formed_ref
 
 router = APIRouter(tags=["tutela"])
 case_worker = require_roles(*CASE_ROLES)
@@ -79,8 +79,10 @@ def exhibit(request: Request, ref: str = REF, user: SignedInUser = Depends(case_
 
 
 @router.get("/operations/{ref}")
-def operation(request: Request, ref: str = REF, user: SignedInUser = Depends(case_worker)) -> dict:
+def operation(request: Request, ref: str = REF, user: SignedInUser = Depends(case_worker),
+              db: Session = Depends(db_session)) -> dict:
     """An operation's figures (the unit report's rules) over the teams the user sees."""
+    well_formed_ref(db, user, "operation", ref)
     try:
         return unit_views.operation_view(queries(request), ref, zone_of(request), viewer(user))
     except NotFoundError:

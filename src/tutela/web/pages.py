@@ -21,7 +21,7 @@ from tutela.store import case_views
 from tutela.store.unit_tables import Operation
 from tutela.web.auth import SignedInUser, current_user, db_session, require_roles
 from tutela.web.reads import queries, viewer, zone_of
-from tutela.web.scope import case_in_scope, exhibit_in_scope, not_found, team_clause
+from tutela.web.scope import case_in_scope, exhibit_in_scope, not_found, team_clause, well_formed_ref
 from tutela.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -97,7 +97,9 @@ def operations(request: Request, start: date | None = Query(None, alias="from"),
 
 
 @router.get("/operations/{ref}")
-def operation_page(request: Request, ref: str = REF, user: SignedInUser = Depends(case_worker)) -> Response:
+def operation_page(request: Request, ref: str = REF, user: SignedInUser = Depends(case_worker),
+                   db: Session = Depends(db_session)) -> Response:
+    well_formed_ref(db, user, "operation", ref)
     try:
         figures = unit_views.operation_view(queries(request), ref, zone_of(request), viewer(user))
     except NotFoundError:

@@ -47,7 +47,25 @@ def not_found() -> HTTPException:
     return HTTPException(status_code=404, detail=NOT_FOUND)
 
 
+def well_formed_ref(db: Session, user: SignedInUser, kind: str, ref: str) -> str:
+    """A reference as the unit writes them (printable, no NUL, no control or direction characters, no spaces at
+    the ends); anything else cannot name a record: 404, and the attempt is audited."""
+    from tutela.domain.unit import check_ref
+    from tutela.errors import UsageError
+
+    try:
+        return check_ref(ref, kind)
+    except UsageError:
+        append_event(db, kind="bad_request", actor=user.name, subject=f"{kind}:{ref!r}"[:200],
+                     details={"what": "malformed reference in the URL"})
+        db.commit()
+        raise not_found() from None
+
+
 def _scoped(db: Session, user: SignedInUser, query: Select, exists: Select, subject: str) -> Any:
+    kind, _, ref = subject.partition(":")
+    if kind != "media":
+        well_formed_ref(db, user, kind, ref)
     found = db.execute(query).scalar_one_or_none()
     if found is not None:
         return found
