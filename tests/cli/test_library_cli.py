@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from drawn import encoded, picture
@@ -139,3 +142,19 @@ def test_indexes_follow_the_library_and_survive_damage(cli, tmp_path):
     assert cli("lookup", "--json", stdin=query).json_lines()[0]["matches"][0]["category"] == "c"
     cli("library", "set-bank", "b", "--disable")
     assert cli("lookup", "--json", stdin=query).json_lines()[0]["matches"] == []
+
+
+def test_lookup_on_a_current_store_reads_it_without_sqlalchemy(cli, bank_csv, tmp_path):
+    cli("library", "add-bank", "national", "--trust", "trusted")
+    cli("library", "import", str(bank_csv), "--bank", "national")
+    md5, _, _, _ = bank_csv.read_text().splitlines()[1].split(",")
+    query = f"md5:{md5}\npdq:{'a5' * 32}\n"
+    built = cli("lookup", "--json", stdin=query.encode()).json_lines()  # the first look-up builds the indexes
+    probe = ("import sys\nfrom tutela.cli.app import main\nsys.argv = ['tutela', 'lookup', '--json']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')))")
+    done = subprocess.run([sys.executable, "-c", probe], input=query, capture_output=True, text=True, check=True,
+                          env={**os.environ, "TUTELA_HOME": str(tmp_path / "home")})
+    *answers, heavy = done.stdout.splitlines()
+    assert [json.loads(line) for line in answers] == built
+    assert built[0]["matches"][0]["category"] == "a" and heavy == "[]"

@@ -15,7 +15,14 @@ from tutela.hashing.pdq import hamming
 from tutela.hashing.stills import hash_still, match_signals, register_decoders
 from tutela.matching.brute import BruteForcePdqIndex
 from tutela.matching.digest_index import DigestIndex
-from tutela.matching.matcher import LibraryMatcher, PdqQuery, blank_like, resolved_grade
+from tutela.matching.matcher import (
+    LibraryMatcher,
+    PdqQuery,
+    blank_like,
+    flat_picture_hashes,
+    hash_flat_pictures,
+    resolved_grade,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -141,3 +148,8 @@ def test_padding_does_not_lift_a_low_quality_picture_past_the_quality_rule():
     padded = ImageOps.expand(flat_ish, border=60, fill=(255, 255, 255))
     signals = match_signals(encoded(padded, "PNG"))
     assert not any(label.startswith("trimmed") for label, _ in signals.candidates)
+
+
+def test_flat_picture_table_is_what_pdqhash_gives():
+    # If pdqhash changes, regenerate src/tutela/matching/flat_pdqs.py from sorted(hash_flat_pictures()).
+    assert set(flat_picture_hashes()) == hash_flat_pictures()

@@ -127,3 +127,32 @@ def test_schema_revision_constant_is_the_newest_migration():
     from tutela.store.migrate import migrations_head
 
     assert head_revision() == migrations_head()
+
+
+def test_lookup_reader_serves_only_an_existing_sqlite_store_at_this_revision(tmp_path):
+    import sqlite3
+
+    from tutela.services.store import open_store
+    from tutela.settings import Settings
+    from tutela.store.library_read import SqliteLibraryReader
+
+    home = tmp_path / "home"
+    assert SqliteLibraryReader.open(None, home) is None  # no store yet: the full path creates it
+    assert not (home / "tutela.sqlite3").exists()
+    assert SqliteLibraryReader.open("postgresql://127.0.0.1/test", home) is None
+    store = LibraryStore(open_store(Settings(home=home)))
+    store.add_bank("b", trust=Trust.TRUSTED, precedence=3)
+    _import(store, "b", random_entries(5))
+    reader = SqliteLibraryReader.open(None, home)
+    assert reader.banks() == store.banks() and reader.generation() == store.generation()
+    wanted = [1, 3, 99]
+    full = store.entries_by_id(wanted)
+    assert sorted(reader.entries_by_id(wanted)) == sorted(full) == [1, 3]
+    for entry_id, row in reader.entries_by_id(wanted).items():
+        other = full[entry_id]
+        assert (row.bank_id, row.category, row.series, row.victim_identified) == (
+            other.bank_id, other.category, other.series, other.victim_identified)
+    reader.close()
+    with sqlite3.connect(home / "tutela.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    assert SqliteLibraryReader.open(None, home) is None  # to be upgraded first: the full path does that

@@ -14,9 +14,9 @@ def register(app: typer.Typer) -> None:
 
 def lookup_command(json_out: bool = typer.Option(False, "--json", help="one JSON line per query")) -> None:
     """Look up hashes read from stdin, one a line: md5:HEX, sha1:HEX, sha256:HEX or pdq:HEX."""
-    from tutela.cli.common import library_store, settings
+    from tutela.cli.common import settings
     from tutela.cli.output import write_json_line
-    from tutela.services.matching import check_queries_given, load_matcher, lookup, parse_query
+    from tutela.services.matching import check_queries_given, load_lookup_matcher, lookup, parse_query
 
     lines = [line for line in sys.stdin.buffer.read().decode("utf-8", "replace").splitlines() if line.strip()]
     check_queries_given(len(lines))
@@ -27,8 +27,7 @@ def lookup_command(json_out: bool = typer.Option(False, "--json", help="one JSON
         except ValueError as exc:
             parsed.append(str(exc))
             bad += 1
-    store = library_store()
-    matcher = load_matcher(settings(), store)
+    matcher = load_lookup_matcher(settings())
     good = [q for q in parsed if not isinstance(q, str)]
     answers = iter(lookup(matcher, good))
     rows = []

@@ -22,6 +22,19 @@ def open_or_build(folder: Path, store):
     return _digest_index(folder / "digests", store, generation), _pdq_index(folder / PDQ_FILE, store, generation)
 
 
+def open_current(folder: Path, generation: int):
+    """(digest index, PDQ index) when both files are at ``generation``, else None (the caller rebuilds them)."""
+    from tutela.matching.pdq_index import IndexFormatError, PdqIndex
+
+    try:
+        exact = DigestIndex.open(folder / "digests")
+        if exact.generation != generation or PdqIndex.read_info(folder / PDQ_FILE).generation != generation:
+            return None
+        return exact, PdqIndex.open(folder / PDQ_FILE)
+    except (DigestIndexError, IndexFormatError, OSError):
+        return None
+
+
 def _digest_index(folder: Path, store, generation: int) -> DigestIndex:
     try:
         exact = DigestIndex.open(folder)

@@ -49,10 +49,18 @@ BLANK_DISTANCE = 16  # this near one of the hashes of a flat picture counts as b
 @cache
 def flat_picture_hashes() -> tuple[int, ...]:
     """PDQs of perfectly flat pictures, one per grey level. They are not all zero: float rounding in the
-    DCT leaves a fixed pattern per level, the same at any size, so a hash-only query cannot rely on bit counts."""
+    DCT leaves a fixed pattern per level, the same at any size, so a hash-only query cannot rely on bit counts.
+    Read from a table (flat_pdqs.py) that ``hash_flat_pictures`` reproduces."""
+    from tutela.matching.flat_pdqs import FLAT_PICTURE_PDQS
+
+    return tuple(int(value, 16) for value in FLAT_PICTURE_PDQS)
+
+
+def hash_flat_pictures() -> set[int]:
+    """The flat pictures' PDQs computed with pdqhash: what the table in flat_pdqs.py holds."""
     from tutela.hashing.pdq import pdq_from_luma
 
-    return tuple({int(pdq_from_luma(np.full((64, 64), level, dtype=np.uint8))[0], 16) for level in range(256)})
+    return {int(pdq_from_luma(np.full((64, 64), level, dtype=np.uint8))[0], 16) for level in range(256)}
 
 
 def blank_like(pdq_hex: str) -> bool:

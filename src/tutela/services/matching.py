@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tutela.domain.media import HashRecord
 from tutela.errors import UsageError
 from tutela.matching.matcher import LibraryMatcher, MatchResult, PdqQuery
 from tutela.settings import Settings
-from tutela.store.library import LibraryStore
+
+if TYPE_CHECKING:
+    from tutela.store.library import LibraryStore
 
 QUERY_TYPES = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 
@@ -43,6 +46,25 @@ def load_matcher(settings: Settings, store: LibraryStore) -> LibraryMatcher:
 
     exact, near = open_or_build(settings.index_folder, store)
     return LibraryMatcher(store.banks(), exact, near, store.entries_by_id)
+
+
+def load_lookup_matcher(settings: Settings) -> LibraryMatcher:
+    """``load_matcher`` for a look-up: from an embedded store with current indexes it reads the banks and matched
+    entries through sqlite3 (see store/library_read.py); any other case takes the full path, which may upgrade
+    the store and rebuild the indexes."""
+    from tutela.matching.indexes import open_current
+    from tutela.store.library_read import SqliteLibraryReader
+
+    reader = SqliteLibraryReader.open(settings.database_url, settings.home)
+    if reader is not None:
+        indexes = open_current(settings.index_folder, reader.generation())
+        if indexes is not None:
+            return LibraryMatcher(reader.banks(), *indexes, reader.entries_by_id)
+        reader.close()
+    from tutela.services.store import open_store
+    from tutela.store.library import LibraryStore
+
+    return load_matcher(settings, LibraryStore(open_store(settings)))
 
 
 def lookup(matcher: LibraryMatcher, queries: list[HashQuery]) -> list[MatchResult]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
 
 from tutela.errors import ConfigurationError
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when an engine is made: `tutela lookup` reads store_url without it
+    from sqlalchemy import Engine
 
 
 def store_url(database_url: str | None, home: Path) -> str:
@@ -22,6 +22,10 @@ def store_url(database_url: str | None, home: Path) -> str:
 
 
 def open_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -34,6 +38,8 @@ def open_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
+    from sqlalchemy import create_engine, event
+
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # check_same_thread off: pooled connections may serve another thread than the one that opened them (one at a

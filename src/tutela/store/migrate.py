@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect
+if TYPE_CHECKING:  # SQLAlchemy is imported where it is used: `tutela lookup` reads SCHEMA_REVISION without it
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -45,6 +47,8 @@ def migrations_head() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect
+
     if "alembic_version" not in inspect(engine).get_table_names():
         return None
     with engine.connect() as connection:
