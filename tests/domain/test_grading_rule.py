@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from tutela.domain.banks import Trust
@@ -12,9 +14,9 @@ from tutela.domain.grading import (
     GroupState,
     ItemGrade,
     Vote,
+    after_vote,
     group_grade,
     item_grade,
-    with_vote,
 )
 from tutela.errors import ConflictError
 
@@ -45,15 +47,24 @@ def test_three_votes_by_one_examiner_are_not_three_examiners():
         group_grade(same_examiner)
 
 
-def test_an_examiner_votes_once_and_a_closed_group_takes_no_vote():
-    two = votes(B, B)
-    assert with_vote(two, Vote(examiner_id=3, category=B)).state is GroupState.TRUSTED
-    with pytest.raises(ConflictError, match="already graded"):
-        with_vote(two, Vote(examiner_id=2, category=B))
+def test_a_closed_group_takes_no_vote():
+    assert after_vote(group_grade(votes(B, B)), B).state is GroupState.TRUSTED
     with pytest.raises(ConflictError, match="already trusted"):
-        with_vote(votes(B, B, B), Vote(examiner_id=9, category=B))
+        after_vote(group_grade(votes(B, B, B)), B)
     with pytest.raises(ConflictError, match="already disputed"):
-        with_vote(votes(A, B), Vote(examiner_id=9, category=A))
+        after_vote(group_grade(votes(A, B)), A)
+
+
+def test_one_vote_at_a_time_comes_to_the_same_grade_as_all_the_votes_at_once():
+    rng = random.Random(3)
+    for _ in range(500):
+        given = [rng.choice((A, B, C)) for _ in range(rng.randint(1, 4))]
+        grade = group_grade([])
+        for n in range(len(given)):
+            if not grade.takes_votes:
+                break
+            grade = after_vote(grade, given[n])
+            assert grade == group_grade(votes(*given[:n + 1]))
 
 
 @pytest.mark.parametrize("label", [Category.COMPARISON, Category.UNGRADED])

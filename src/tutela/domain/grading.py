@@ -101,15 +101,20 @@ def group_grade(votes: Iterable[Vote]) -> GroupGrade:
     return GroupGrade(state, category, len(votes))
 
 
-def with_vote(votes: Iterable[Vote], vote: Vote) -> GroupGrade:
-    """The grade after ``vote`` is added; a ConflictError if the group takes no vote from this examiner."""
-    votes = list(votes)
-    if any(earlier.examiner_id == vote.examiner_id for earlier in votes):
-        raise ConflictError("you have already graded this group")
-    before = group_grade(votes)
-    if not before.takes_votes:
-        raise ConflictError(f"this group is already {before.state.value}; it takes no more votes")
-    return group_grade([*votes, vote])
+def after_vote(grade: GroupGrade, category: Category) -> GroupGrade:
+    """What a group stands at once one more examiner votes ``category``; a ConflictError if it takes no vote.
+
+    The same as ``group_grade`` of all the votes: an open group's votes all agree, so its category and count say
+    everything about them. (That an examiner votes once is the store's unique key.)
+    """
+    if category not in VOTE_CATEGORIES:
+        raise ValueError(f"{category.value!r} is not a grade an examiner can give")
+    if not grade.takes_votes:
+        raise ConflictError(f"this group is already {grade.state.value}; it takes no more votes")
+    votes = grade.votes + 1
+    if grade.category is not None and category != grade.category:
+        return GroupGrade(GroupState.DISPUTED, None, votes)
+    return GroupGrade(GroupState.TRUSTED if votes >= TRUSTED_VOTES else GroupState.UNVERIFIED, category, votes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 # Imported for their tables, which join Base.metadata.
-from tutela.store import account_tables, ingest_tables, unit_tables, video_tables  # noqa: F401
+from tutela.store import account_tables, grading_tables, ingest_tables, unit_tables, video_tables  # noqa: F401
 from tutela.store.tables import Base
 
 engine = context.config.attributes["engine"]
