@@ -11,6 +11,15 @@ import pytest
 from tutela.cli.app import main
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
+MEDIA_KEY = "pZcXfkfDjJ0eUx3XQJ9k5ZKqVrp7zK4i8v6yQn3YhHM="  # a Fernet key for tests (thumbnails are encrypted)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_key():
+    """Every command in the suite has TUTELA_MEDIA_KEY, as a unit's set-up would; tests of its absence unset it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TUTELA_MEDIA_KEY", MEDIA_KEY)
+        yield
 
 
 @dataclass

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_pixels: int = Field(default=100_000_000, ge=1, description="larger images are refused (bombs)")
     max_still_bytes: int = Field(default=256 * 2**20, ge=1, description="larger stills are digested only")
     ingest_batch: int = Field(default=500, ge=1, description="media items an ingest writes per transaction")
+    media_key: str | None = Field(default=None, repr=False, description="Fernet key thumbnails are encrypted with")
     vics_profile: str = Field(default="us", description="how VICS category codes read: us or uk")
     vics_map: dict[str, str] = Field(default_factory=dict, description="VICS code -> category overrides (JSON)")
     timezone: str = Field(default="Europe/London", description="the unit's time zone for dates and weeks")
@@ -65,6 +66,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/London)") from None
         return value
+
+    @field_validator("media_key")
+    @classmethod
+    def _fernet_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.strip())
+        except (ValueError, TypeError):
+            raise ValueError("not a Fernet key (32 bytes in URL-safe base64: make one with `tutela keygen`)") from None
+        return value.strip()
 
     @property
     def zone(self):

@@ -7,6 +7,14 @@ import typer
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
+    app.command("keygen")(keygen_command)
+
+
+def keygen_command() -> None:
+    """Print a new key for TUTELA_MEDIA_KEY (Fernet: thumbnails are encrypted with it at rest)."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode("ascii"))
 
 
 def ingest_command(
@@ -14,14 +22,17 @@ def ingest_command(
     case: str = typer.Option(..., "--case", help="the case the exhibit belongs to (ref)"),
     exhibit: str = typer.Option(..., "--exhibit", help="the exhibit the evidence was taken from (ref)"),
     workers: int | None = typer.Option(None, "--workers", min=1, help="processes (default: all cores)"),
+    scheduler: str | None = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                         help="run on a Dask cluster (tcp://HOST:PORT) instead of local processes"),
+    no_thumbnails: bool = typer.Option(False, "--no-thumbnails", help="store no thumbnails (no TUTELA_MEDIA_KEY)"),
     json_out: bool = typer.Option(False, "--json", help="one JSON line per file, then the summary"),
 ) -> None:
     """Ingest an exhibit: every file ends as known, unknown, ignorable, duplicate, not media or failed."""
     from tutela.cli.output import progress_over, write_json_line
 
-    config, engine, service = _service(workers)
+    config, engine, service = _service(workers, scheduler)
     try:
-        request = _request(source, case, exhibit, config)
+        request = _request(source, case, exhibit, config, thumbnails=not no_thumbnails)
         run = service.start(request)
         rows = []
         with progress_over(_committed(service.batches(run)), total=len(run.units), description="ingesting") as tracked:
@@ -32,6 +43,7 @@ def ingest_command(
                     rows.append(outcome)
         summary = service.finish(run)
     finally:
+        service.engine.close()
         engine.dispose()
     if json_out:
         write_json_line(summary)
@@ -53,7 +65,7 @@ def _committed(batches):
         sys.stdout.flush()
 
 
-def _service(workers: int | None):
+def _service(workers: int | None, scheduler: str | None):
     from tutela.cli.common import settings
     from tutela.processing.ingest import LocalEngine
     from tutela.services.ingest import IngestService
@@ -67,19 +79,27 @@ def _service(workers: int | None):
     engine = open_store(config)
     service = IngestService(IngestStore(engine), UnitStore(engine),
                             matcher=lambda: load_matcher(config, LibraryStore(engine)),
-                            engine=LocalEngine(workers or config.workers, config.item_timeout),
-                            batch=config.ingest_batch)
+                            engine=_engine(scheduler) if scheduler else LocalEngine(
+                                workers or config.workers, config.item_timeout),
+                            batch=config.ingest_batch, media_key=config.media_key)
     return config, engine, service
 
 
-def _request(source: str, case: str, exhibit: str, config):
+def _engine(scheduler: str):
+    from tutela.processing.dask_engine import DaskEngine
+
+    return DaskEngine(scheduler)
+
+
+def _request(source: str, case: str, exhibit: str, config, *, thumbnails: bool):
     import getpass
 
     from tutela.evidence.archives import ArchiveLimits
     from tutela.hashing.hasher import HashOptions
-    from tutela.services.ingest import IngestRequest
+    from tutela.services.ingest import THUMBNAIL_SIZE, IngestRequest
 
-    options = HashOptions(max_pixels=config.max_pixels, max_still_bytes=config.max_still_bytes, match_signals=True)
+    options = HashOptions(max_pixels=config.max_pixels, max_still_bytes=config.max_still_bytes, match_signals=True,
+                          thumbnail=THUMBNAIL_SIZE if thumbnails else 0)
     spool = config.home / "spool"
     spool.mkdir(parents=True, exist_ok=True)
     return IngestRequest(source, case, exhibit, examiner=f"tutela ingest ({getpass.getuser()})", options=options,
@@ -99,6 +119,9 @@ def _print(rows, summary: dict) -> None:
         ["unknown videos", summary["unknown_videos"]], ["ignorable", summary["ignorable"]],
         ["duplicates", summary["duplicates"]], ["not media", summary["not_media"]], ["failed", summary["failed"]],
         ["deleted recovered", summary["deleted_recovered"]],
+        ["groups to grade", summary["groups"]], ["thumbnails", summary["thumbnails"]],
+        ["seen in other cases", ", ".join(f"{c['case']}/{c['exhibit']}: {c['files']}" for c in summary["cross_case"])
+         or "none"],
         ["evidence SHA-256 before", summary["evidence_sha256_before"]],
         ["evidence SHA-256 after", summary["evidence_sha256_after"]],
         *([["E01 acquisition digests", summary["acquisition_verification"]["result"].replace("_", " ")]]

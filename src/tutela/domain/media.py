@@ -23,6 +23,15 @@ class FrameSignature:
     quality: int
 
 
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """A small JPEG of a still (longest side <= the size asked), made from the decode its PDQ came from."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
+
 @dataclass(slots=True)
 class HashRecord:
     """One record per file given to ``tutela hash``: hashed, or carrying an ``error``.
@@ -50,6 +59,8 @@ class HashRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     # PDQ candidates for near matching (orientation label, hex); working data, never written out.
     match_candidates: list[tuple[str, str]] | None = None
+    # Ingest's thumbnail of a still (clear JPEG, encrypted by the coordinator before it is stored); never written out.
+    thumbnail: Thumbnail | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,7 +69,7 @@ class HashRecord:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in asdict(self).items():
-            if key == "match_candidates":
+            if key in WORKING_FIELDS:
                 continue
             if key == "extra":
                 out.update(value)
@@ -67,6 +78,7 @@ class HashRecord:
         return out
 
 
+WORKING_FIELDS = frozenset({"match_candidates", "thumbnail"})
 RECORD_KEYS: tuple[str, ...] = (
     "path", "size", "md5", "sha1", "sha256", "kind", "mime", "width", "height", "pdq", "quality",
     "pdq_mode", "duration", "frames", "signatures", "error", "path_hex",

@@ -28,6 +28,7 @@ class HashOptions:
     max_still_bytes: int = 256 * 2**20
     seconds_per_hash: float = 1.0
     match_signals: bool = False  # also take the PDQ candidates near matching needs (dihedral, trimmed)
+    thumbnail: int = 0  # with match_signals: also a colour JPEG thumbnail of stills, longest side <= this (px)
 
 
 _SPECIAL_FILES = (
@@ -141,7 +142,8 @@ def _hash_still_into(record: HashRecord, data: bytes, options: HashOptions) -> N
 
     try:
         if options.match_signals:
-            still, signals = hash_still_and_signals(data, exact=options.exact, max_pixels=options.max_pixels)
+            still, signals, record.thumbnail = hash_still_and_signals(
+                data, exact=options.exact, max_pixels=options.max_pixels, thumbnail=options.thumbnail)
             record.match_candidates = [("original", still.pdq), *signals.candidates[1:]]
         else:
             still = hash_still(data, exact=options.exact, max_pixels=options.max_pixels)

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from tutela.domain.banks import MIN_PDQ_QUALITY
+from tutela.domain.media import Thumbnail
 from tutela.errors import DecodeError, TooLargeError
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
@@ -90,23 +91,48 @@ def match_signals(data: bytes, *, max_pixels: int = 100_000_000) -> MatchSignals
     return signals_from_luma(_luma(data, max_pixels))
 
 
-def hash_still_and_signals(data: bytes, *, exact: bool = False, max_pixels: int = 100_000_000
-                           ) -> tuple[StillSignal, MatchSignals]:
-    """``hash_still`` and ``match_signals`` from one decode (the dihedral PDQs cost what one PDQ costs)."""
+def hash_still_and_signals(data: bytes, *, exact: bool = False, max_pixels: int = 100_000_000, thumbnail: int = 0
+                           ) -> tuple[StillSignal, MatchSignals, Thumbnail | None]:
+    """``hash_still`` and ``match_signals`` from one decode (the dihedral PDQs cost what one PDQ costs), and a
+    colour thumbnail (longest side <= ``thumbnail`` px) from that same decode when ``thumbnail`` is not 0."""
     if exact:
-        return hash_still(data, exact=True, max_pixels=max_pixels), match_signals(data, max_pixels=max_pixels)
+        still, signals = hash_still(data, exact=True, max_pixels=max_pixels), match_signals(data, max_pixels=max_pixels)
+        return still, signals, (_decoded(data, max_pixels, lambda image: _thumbnail_of(
+            ImageOps.exif_transpose(image), thumbnail)) if thumbnail else None)
 
-    def both(image: Image.Image) -> tuple[StillSignal, MatchSignals]:
+    def all_of(image: Image.Image) -> tuple[StillSignal, MatchSignals, Thumbnail | None]:
         width, height = image.size
         if _orientation(image) in _TRANSPOSED_ORIENTATIONS:
             width, height = height, width
-        is_jpeg = image.format == "JPEG"  # read before the fast decode reduces the image in place
-        signals = signals_from_luma(_upright_luma(image))
-        if not is_jpeg:  # other formats hash the RGB picture, as hash_still does (already decoded)
-            return _hash_open_image(image, exact=False), signals
-        return StillSignal(width, height, signals.candidates[0][1], signals.quality, "fast"), signals
+        if image.format != "JPEG":  # other formats hash the RGB picture, as hash_still does (decoded once)
+            oriented = ImageOps.exif_transpose(image).convert("RGB")
+            signals = signals_from_luma(np.asarray(oriented.convert("L")))
+            pdq, quality = pdq_from_rgb(np.asarray(oriented))
+            return (StillSignal(width, height, pdq, quality, "exact"), signals,
+                    _thumbnail_of(oriented, thumbnail) if thumbnail else None)
+        if not thumbnail:
+            luma, colour = _fast_jpeg(image, "L"), None
+        elif image.mode == "RGB" and reduction_for(image.size) > 1:
+            # The Y plane of a YCbCr decode is what a grey decode gives, bit for bit (libjpeg copies Y either
+            # way); the chroma planes add their IDCT at the same reduced scale and give the thumbnail its colour.
+            colour = _fast_jpeg(image, "YCbCr")
+            luma = colour.getchannel("Y")
+        else:  # not reduced (or not YCbCr): the grey picture is converted from this decode, as without a thumbnail
+            colour = _fast_jpeg(image, image.mode)
+            luma = colour.convert("L")
+        signals = signals_from_luma(np.asarray(luma))
+        return (StillSignal(width, height, signals.candidates[0][1], signals.quality, "fast"), signals,
+                None if colour is None else _thumbnail_of(colour, thumbnail))
 
-    return _decoded(data, max_pixels, both)
+    return _decoded(data, max_pixels, all_of)
+
+
+def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
+    small = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80, optimize=False)
+    return Thumbnail(out.getvalue(), small.width, small.height)
 
 
 def signals_from_luma(luma: np.ndarray) -> MatchSignals:
@@ -154,14 +180,19 @@ def _fast_jpeg_pdq(image: Image.Image) -> tuple[str, int]:
 
 
 def _fast_jpeg_luma(image: Image.Image) -> Image.Image:
-    """The upright grey picture at the largest DCT reduction that keeps the short side >= FAST_MIN_SIDE."""
+    return _fast_jpeg(image, "L")
+
+
+def _fast_jpeg(image: Image.Image, mode: str) -> Image.Image:
+    """The upright picture in ``mode`` (L or YCbCr) at the largest DCT reduction keeping the short side >=
+    FAST_MIN_SIDE."""
     orientation = _orientation(image)
     scale = reduction_for(image.size)
     if scale > 1:
-        image.draft("L", (-(-image.width // scale), -(-image.height // scale)))
-    grey = image.convert("L")
+        image.draft(mode, (-(-image.width // scale), -(-image.height // scale)))
+    decoded = image.convert(mode)
     method = _ORIENTATION_FIX.get(orientation or 1)
-    return grey.transpose(method) if method is not None else grey
+    return decoded.transpose(method) if method is not None else decoded
 
 
 def reduction_for(size: tuple[int, int]) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from tutela.domain.banks import Match, Trust
 from tutela.domain.locator import Locator
@@ -18,6 +18,7 @@ from tutela.domain.media import HashRecord, MediaKind
 from tutela.evidence.archives import ArchiveLimits
 from tutela.hashing.hasher import HashOptions, digest_stream, fill_from, hash_stream, init_worker
 from tutela.matching.matcher import MatchResult, resolved_grade
+from tutela.processing.grouping import SeenBefore
 from tutela.processing.pool import WorkerFailure, run_ordered
 
 OUTCOMES = ("known", "unknown_still", "unknown_video", "ignorable", "duplicate", "not_media", "failed")
@@ -39,6 +40,8 @@ class ItemOutcome:
     record: HashRecord
     reason: str | None = None
     match: Match | None = None
+    seen_before: list[SeenBefore] = field(default_factory=list)  # the same picture in other cases
+    thumbnail: bool = False  # an encrypted thumbnail was stored
 
     def to_json(self) -> dict[str, Any]:
         record = self.record.to_json()
@@ -48,7 +51,8 @@ class ItemOutcome:
             out[key] = record.get(key)
         match = self.match
         out.update(category=str(match.category) if match else None, bank=match.bank if match else None,
-                   hash_type=match.hash_type if match else None, distance=match.distance if match else None)
+                   hash_type=match.hash_type if match else None, distance=match.distance if match else None,
+                   thumbnail=self.thumbnail, cross_case=[seen.to_json() for seen in self.seen_before])
         return out
 
     def row(self, exhibit_id: int, ingest_id: int) -> dict[str, Any]:
@@ -69,10 +73,18 @@ def _raw(value: str | None) -> bytes | None:
 # the task -----------------------------------------------------------------------------------------------
 def hash_unit(unit: WorkUnit) -> HashRecord:
     """Open the file a locator names and hash it as `tutela hash` does; failures become the record's error."""
+    _worker_ready()
     return _with_unit(unit, functools.partial(hash_stream, options=unit.options))
 
 
-def _digest_after_failure(unit: WorkUnit, failure: WorkerFailure) -> HashRecord:
+@functools.cache
+def _worker_ready() -> None:
+    """Once per process, wherever the task runs (a pool worker has it done by its initializer already)."""
+    init_worker()
+
+
+def digest_after_failure(unit: WorkUnit, failure: WorkerFailure) -> HashRecord:
+    """Digests only, for a unit whose hashing timed out or killed its worker: the file still ends as one record."""
     record = _with_unit(unit, digest_stream)
     record.error = record.error or f"decode failed: {failure}; digests only"
     return record
@@ -88,7 +100,14 @@ def _with_unit(unit: WorkUnit, fill) -> HashRecord:
     return fill_from(record, lambda: EvidenceReader(unit.limits).open(unit.locator), fill)
 
 
-# the engine ---------------------------------------------------------------------------------------------
+# the engines --------------------------------------------------------------------------------------------
+class Engine(Protocol):
+    def hash_units(self, units: Iterable[WorkUnit]) -> Iterator[HashRecord]:
+        """``hash_unit`` of every unit, in the order of the units."""
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class LocalEngine:
     """The supervised local process pool (processing/pool.py): results in the order of the units."""
@@ -96,10 +115,13 @@ class LocalEngine:
     workers: int
     timeout: float
 
+    def close(self) -> None:
+        """Nothing to release: the pool lives as long as one ``hash_units``."""
+
     def hash_units(self, units: Iterable[WorkUnit]) -> Iterator[HashRecord]:
         return run_ordered(hash_unit, units, workers=self.workers, timeout=self.timeout,
-                           on_failure=_digest_after_failure,
-                           initializer=init_worker,
+                           on_failure=digest_after_failure,
+                           initializer=_worker_ready,
                            preload=("tutela.hashing.hasher", "tutela.hashing.stills", "tutela.evidence.reader"))
 
 

@@ -13,18 +13,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutela.errors import UsageError
+from tutela.errors import ConfigurationError, UsageError
 from tutela.evidence.archives import ArchiveLimits
 from tutela.evidence.reader import EvidenceReader
 from tutela.hashing.hasher import HashOptions
 from tutela.matching.matcher import LibraryMatcher
 from tutela.processing.batches import TimedBatches
-from tutela.processing.ingest import OUTCOMES, ItemOutcome, LocalEngine, WorkUnit, classify
+from tutela.processing.grouping import Probe, SeenElsewhere, near_duplicate_groups
+from tutela.processing.ingest import OUTCOMES, Engine, ItemOutcome, WorkUnit, classify
 from tutela.store.ingest import IngestRow, IngestStore
+from tutela.store.media_groups import MediaGroupStore
 from tutela.store.unit import UnitStore
 
 BATCH = 500  # media items per write transaction (TUTELA_INGEST_BATCH) ...
 BATCH_SECONDS = 0.5  # ... or fewer, when they come slowly: a kill loses at most this much work
+THUMBNAIL_SIZE = 256  # px, the longest side of a grading thumbnail
+UNKNOWN = ("unknown_still", "unknown_video")
+NO_MEDIA_KEY = ("TUTELA_MEDIA_KEY is not set: thumbnails of unknown stills are stored encrypted with it "
+                "(make one with `tutela keygen`), or ingest with --no-thumbnails")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +39,7 @@ class IngestRequest:
     case: str
     exhibit: str
     examiner: str
-    options: HashOptions = field(default_factory=lambda: HashOptions(match_signals=True))
+    options: HashOptions = field(default_factory=lambda: HashOptions(match_signals=True))  # thumbnail=256 for them
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
 
 
@@ -54,14 +60,19 @@ class IngestRun:
 
 class IngestService:
     def __init__(self, ingests: IngestStore, unit: UnitStore, matcher: Callable[[], LibraryMatcher],
-                 engine: LocalEngine, batch: int = BATCH) -> None:
+                 engine: Engine, batch: int = BATCH, media_key: str | None = None) -> None:
         self.ingests, self.unit, self.matcher, self.engine = ingests, unit, matcher, engine
+        self.groups = MediaGroupStore(ingests.engine)
         self.batch = batch
+        self.media_key = media_key
+        self._fernet = None
 
     def start(self, request: IngestRequest) -> IngestRun:
         """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record."""
         from tutela.evidence.integrity import acquisition_check, evidence_sha256
 
+        if request.options.thumbnail and self.media_key is None:
+            raise ConfigurationError(NO_MEDIA_KEY)
         source = os.path.abspath(request.source)
         if not os.path.exists(source):
             raise UsageError(f"no evidence at {request.source!r}")
@@ -103,12 +114,35 @@ class IngestService:
         units = iter(run.units)
         with TimedBatches(self.engine.hash_units(run.units), size=self.batch, seconds=BATCH_SECONDS) as batches:
             matcher = self.matcher()  # loads while the first files are being hashed
+            seen = SeenElsewhere(self.groups.seen_in_other_cases(run.ingest.exhibit_id))
             for records in batches:
                 done = [classify(next(units), record, result, run.first_seen)
                         for record, result in match_records(matcher, records, batch=len(records))]
-                self.ingests.write([outcome.row(run.ingest.exhibit_id, run.ingest.id) for outcome in done])
+                self._record(run, done, seen)
                 run.processed += len(done)
                 yield done
+
+    def _record(self, run: IngestRun, done: list[ItemOutcome], seen: SeenElsewhere) -> None:
+        """The batch's media items, with the thumbnails of its unknown stills and its cross-case links, in one
+        transaction. Thumbnails of anything else are dropped unstored (the worker cannot know what is known)."""
+        unknown = [outcome for outcome in done if outcome.outcome in UNKNOWN]
+        for outcome, links in zip(unknown, seen.links([Probe.of(o.record) for o in unknown]), strict=True):
+            outcome.seen_before = links
+        thumbnails = {}
+        for outcome in done:
+            thumbnail, outcome.record.thumbnail = outcome.record.thumbnail, None
+            if thumbnail is not None and outcome.outcome == "unknown_still" and self.media_key is not None:
+                thumbnails[outcome.locator.key()] = (self._sealed(thumbnail.jpeg), thumbnail.width, thumbnail.height)
+                outcome.thumbnail = True
+        self.ingests.write([outcome.row(run.ingest.exhibit_id, run.ingest.id) for outcome in done], thumbnails,
+                           {o.locator.key(): o.seen_before for o in unknown if o.seen_before})
+
+    def _sealed(self, jpeg: bytes) -> bytes:
+        from cryptography.fernet import Fernet
+
+        if self._fernet is None:
+            self._fernet = Fernet(self.media_key)
+        return self._fernet.encrypt(jpeg)
 
     def finish(self, run: IngestRun) -> dict[str, Any]:
         """Take the digest again, close the ingest, log it, and give the summary."""
@@ -118,7 +152,8 @@ class IngestService:
         if run.already_finished:
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         after = evidence_sha256(ingest.source_path)
-        counts = self.ingests.counts(ingest.id)
+        groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
+        counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
         if run.acquisition is not None:
             counts["acquisition_verification"] = run.acquisition  # kept with the ingest's record
         self.ingests.finish(ingest.id, after, counts)
@@ -136,7 +171,9 @@ class IngestService:
                                "known": dict(sorted(counts["known"].items()))}
         for outcome in OUTCOMES[1:]:
             out[plural.get(outcome, outcome)] = counts.get(outcome, 0)
-        out.update(deleted_recovered=counts["deleted_recovered"],
+        out.update(groups=counts.get("groups", 0), thumbnails=counts.get("thumbnails", 0),
+                   cross_case_links=counts.get("cross_case_links", 0), cross_case=counts.get("cross_case", []),
+                   deleted_recovered=counts["deleted_recovered"],
                    evidence_sha256_before=run.ingest.evidence_sha256_before, evidence_sha256_after=after,
                    acquisition_verification=counts.get("acquisition_verification", run.acquisition),
                    processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from tutela.errors import NotFoundError, UsageError
 from tutela.store.ingest_tables import Ingest, MediaItem
+from tutela.store.media_groups import write_aids
 from tutela.store.unit_tables import Case, Exhibit
 
 
@@ -79,11 +80,27 @@ class IngestStore:
                     first.setdefault(bytes(sha256), _locator_text(locator))
         return keys, first
 
-    def write(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Media items, all in one transaction."""
-        if rows:
-            with self.engine.begin() as connection:
-                connection.execute(insert(MediaItem.__table__), list(rows))
+    def write(self, rows: Sequence[dict[str, Any]], thumbnails: Mapping[bytes, tuple[bytes, int, int]] | None = None,
+              links: Mapping[bytes, Sequence[Any]] | None = None) -> None:
+        """Media items, with the thumbnails (token, width, height) and cross-case links (``SeenBefore``) of some
+        of them by locator key, all in one transaction."""
+        if not rows:
+            return
+        thumbnails, links = thumbnails or {}, links or {}
+        with self.engine.begin() as connection:
+            connection.execute(insert(MediaItem.__table__), list(rows))
+            if not thumbnails and not links:
+                return
+            table = MediaItem.__table__
+            keys = list({*thumbnails, *links})
+            ids = {bytes(key): item_id for item_id, key in connection.execute(
+                select(table.c.id, table.c.locator_key).where(table.c.exhibit_id == rows[0]["exhibit_id"],
+                                                             table.c.locator_key.in_(keys)))}
+            write_aids(connection,
+                       [{"item_id": ids[key], "token": token, "width": width, "height": height}
+                        for key, (token, width, height) in thumbnails.items()],
+                       [{"item_id": ids[key], "other_item_id": seen.item_id, "hash_type": seen.hash_type,
+                         "distance": seen.distance} for key, found in links.items() for seen in found])
 
     def counts(self, ingest_id: int) -> dict[str, Any]:
         """Files by outcome (known by category) and deleted files recovered, from what is recorded."""

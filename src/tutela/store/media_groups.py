@@ -67,7 +67,7 @@ class SeenMedia:
     quality: int | None
     case_ref: str
     exhibit_ref: str
-    locator: dict
+    path: str  # the locator, printed
 
 
 Reader = Session | Connection
@@ -115,7 +115,8 @@ class MediaGroupStore:
                  .join(exhibits, exhibits.c.id == items.c.exhibit_id).join(cases, cases.c.id == exhibits.c.case_id)
                  .where(exhibits.c.case_id != own_case, items.c.outcome.in_(UNKNOWN)).order_by(items.c.id))
         with self.engine.connect() as connection:
-            return [SeenMedia(row[0], _bytes(row[1]), _bytes(row[2]), *row[3:]) for row in connection.execute(query)]
+            return [SeenMedia(row[0], _bytes(row[1]), _bytes(row[2]), row[3], row[4], row[5], _printed(row[6]))
+                    for row in connection.execute(query)]
 
     def regroup(self, exhibit_id: int, components_of: Callable[[list[GroupCandidate]], list[list[int]]]) -> int:
         """Recompute the exhibit's groups in one transaction: ``components_of`` partitions the candidates' ids.
@@ -170,11 +171,30 @@ class MediaGroupStore:
             connection.execute(update(items).where(items.c.id.in_(moved)).values(group_id=group_id))
         return group_id
 
-    def group_count(self, exhibit_id: int) -> int:
-        table = MediaGroup.__table__
+    def aids_of_ingest(self, ingest_id: int) -> dict[str, Any]:
+        """Thumbnails stored, and the files linked to other cases, by other case and exhibit, for the summary."""
+        items, thumbs, links = MediaItem.__table__, Thumbnail.__table__, CrossCaseLink.__table__
+        other = aliased(MediaItem.__table__)
+        exhibits, cases = Exhibit.__table__, Case.__table__
+        linked = (select(cases.c.ref, exhibits.c.ref, func.count(func.distinct(links.c.item_id)))
+                  .select_from(links).join(items, items.c.id == links.c.item_id)
+                  .join(other, other.c.id == links.c.other_item_id).join(exhibits, exhibits.c.id == other.c.exhibit_id)
+                  .join(cases, cases.c.id == exhibits.c.case_id).where(items.c.ingest_id == ingest_id)
+                  .group_by(cases.c.ref, exhibits.c.ref).order_by(cases.c.ref, exhibits.c.ref))
         with self.engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(table)
-                                      .where(table.c.exhibit_id == exhibit_id)).scalar_one()
+            thumbnails = connection.execute(select(func.count()).select_from(thumbs).join(
+                items, items.c.id == thumbs.c.item_id).where(items.c.ingest_id == ingest_id)).scalar_one()
+            files = connection.execute(select(func.count(func.distinct(links.c.item_id))).select_from(links).join(
+                items, items.c.id == links.c.item_id).where(items.c.ingest_id == ingest_id)).scalar_one()
+            by_exhibit = [{"case": case, "exhibit": exhibit, "files": count}
+                          for case, exhibit, count in connection.execute(linked)]
+        return {"thumbnails": thumbnails, "cross_case_links": files, "cross_case": by_exhibit}
+
+
+def _printed(locator: dict) -> str:
+    from tutela.domain.locator import Locator
+
+    return str(Locator.from_json(locator))
 
 
 def _bytes(value: Any) -> bytes | None:

@@ -1,0 +1,151 @@
+"""Grading aids from hashes: near-duplicate groups within an exhibit, and files already seen in other cases.
+
+Two files show the same picture when their SHA-256 is equal, or their PDQs are within the threshold (original
+orientation; both of quality >= 50 and neither a near-blank picture, the rules near matching uses). Groups are
+the connected components of that relation (union-find), so a group is graded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from tutela.domain.banks import DEFAULT_PDQ_THRESHOLD, MIN_PDQ_QUALITY
+from tutela.domain.media import HashRecord
+
+
+class Hashed(Protocol):
+    id: int
+    sha256: bytes | None
+    pdq: bytes | None
+    quality: int | None
+
+
+def near_duplicate_groups(items: Sequence[Hashed], threshold: int = DEFAULT_PDQ_THRESHOLD) -> list[list[int]]:
+    """The items' ids partitioned into groups of the same picture, each group and the list in order of first id."""
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(a: int, b: int) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first_with: dict[bytes, int] = {}
+    for i, item in enumerate(items):
+        if item.sha256 is not None:
+            join(i, first_with.setdefault(item.sha256, i))
+    near = _near_usable(items)
+    if len(near) > 1:
+        from tutela.matching.pdq_index import PdqIndex
+
+        rows = _rows([items[i].pdq for i in near])
+        found = PdqIndex.build(rows).query(rows, threshold)
+        for q, i in enumerate(near):
+            for entry, _distance in found.for_query(q):
+                join(i, near[entry])
+    members: dict[int, list[int]] = {}
+    for i, item in enumerate(items):
+        members.setdefault(root(i), []).append(item.id)
+    return [sorted(ids) for _, ids in sorted(members.items(), key=lambda kv: min(kv[1]))]
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A file being ingested, as it is looked up among other cases' files."""
+
+    id: int
+    sha256: bytes | None
+    pdq: bytes | None
+    quality: int | None
+
+    @classmethod
+    def of(cls, record: HashRecord) -> Probe:
+        return cls(0, _raw(record.sha256), _raw(record.pdq), record.quality)
+
+
+def _raw(value: str | None) -> bytes | None:
+    return None if value is None else bytes.fromhex(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenBefore:
+    """A file of another case that shows the same picture as one being ingested."""
+
+    item_id: int
+    case: str
+    exhibit: str
+    path: str
+    hash_type: str  # sha256 or pdq
+    distance: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"case": self.case, "exhibit": self.exhibit, "path": self.path, "hash_type": self.hash_type,
+                "distance": self.distance}
+
+
+class SeenElsewhere:
+    """Unknown files of other cases, looked up by SHA-256 and by PDQ within the threshold."""
+
+    def __init__(self, seen: Sequence, threshold: int = DEFAULT_PDQ_THRESHOLD) -> None:
+        """``seen``: objects with id, sha256, pdq, quality, case_ref, exhibit_ref and path."""
+        self.seen, self.threshold = list(seen), threshold
+        self._by_sha256: dict[bytes, list[int]] = {}
+        for i, item in enumerate(self.seen):
+            if item.sha256 is not None:
+                self._by_sha256.setdefault(item.sha256, []).append(i)
+        self._near = _near_usable(self.seen)
+        self._index = None
+        if self._near:
+            from tutela.matching.pdq_index import PdqIndex
+
+            self._index = PdqIndex.build(_rows([self.seen[i].pdq for i in self._near]))
+
+    def links(self, items: Sequence[Hashed]) -> list[list[SeenBefore]]:
+        """For each item, one link per other exhibit with the same picture: an exact copy first, else the nearest."""
+        found: list[dict[int, tuple[int, int, str]]] = [{} for _ in items]  # exhibit key -> (distance, seen, type)
+        for n, item in enumerate(items):
+            for i in self._by_sha256.get(item.sha256, ()) if item.sha256 is not None else ():
+                found[n].setdefault(self._exhibit_key(i), (0, i, "sha256"))
+        asked = _near_usable(items)
+        if asked and self._index is not None:
+            matches = self._index.query(_rows([items[n].pdq for n in asked]), self.threshold)
+            for q, n in enumerate(asked):
+                for entry, distance in matches.for_query(q):
+                    i = self._near[entry]
+                    best = found[n].get(self._exhibit_key(i))
+                    if best is None or (distance, i) < best[:2]:
+                        found[n][self._exhibit_key(i)] = (distance, i, "pdq")
+        return [[self._link(i, hash_type, distance) for distance, i, hash_type in sorted(per.values())]
+                for per in found]
+
+    def _exhibit_key(self, i: int) -> tuple[str, str]:
+        return self.seen[i].case_ref, self.seen[i].exhibit_ref
+
+    def _link(self, i: int, hash_type: str, distance: int) -> SeenBefore:
+        item = self.seen[i]
+        return SeenBefore(item.id, item.case_ref, item.exhibit_ref, item.path, hash_type, int(distance))
+
+
+def _near_usable(items: Sequence[Hashed]) -> list[int]:
+    """Positions of the items whose PDQ may be near-matched: quality >= 50 and not a near-blank picture."""
+    from tutela.matching.matcher import blank_like_rows
+
+    usable = [i for i, item in enumerate(items)
+              if item.pdq is not None and item.quality is not None and item.quality >= MIN_PDQ_QUALITY]
+    if not usable:
+        return []
+    blank = blank_like_rows(_rows([items[i].pdq for i in usable]))
+    return [i for i, is_blank in zip(usable, blank, strict=True) if not is_blank]
+
+
+def _rows(pdqs: Sequence[bytes | None]) -> np.ndarray:
+    return np.frombuffer(b"".join(pdqs), dtype=np.uint8).reshape(-1, 32)  # type: ignore[arg-type]
