@@ -128,10 +128,13 @@ def hash_still_and_signals(data: bytes, *, exact: bool = False, max_pixels: int 
 
 
 def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
-    small = image.convert("RGB") if image.mode != "RGB" else image.copy()
-    small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    # Shrunk in its own mode first (L, YCbCr and RGB resample band by band), converted once it is small.
+    source = image if image.mode in ("L", "RGB", "YCbCr") else image.convert("RGB")
+    scale = min(1.0, size / max(source.size))
+    fitted = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
+    small = source.resize(fitted, Image.Resampling.BILINEAR, reducing_gap=2.0).convert("RGB")
     out = io.BytesIO()
-    small.save(out, "JPEG", quality=80, optimize=False)
+    small.save(out, "JPEG", quality=80)
     return Thumbnail(out.getvalue(), small.width, small.height)
 
 
