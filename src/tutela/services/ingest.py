@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,7 @@ class IngestRun:
     """One run of an ingest: the work left to do (``units``) and what it found (``outcomes()``)."""
 
     request: IngestRequest
-    ingest: IngestRow
+    ingest: IngestRow | None  # None until the evidence's digest is taken, for a new ingest
     units: list[WorkUnit]
     first_seen: dict[bytes, str]
     already_finished: bool
@@ -56,6 +57,8 @@ class IngestRun:
     started: float = field(default_factory=time.perf_counter)
     processed: int = 0
     acquisition: dict[str, Any] | None = None  # an E01's stored acquisition digests verified (evidence/ewf.py)
+    verifying: Future | None = None  # the evidence's digest being taken: (IngestRow, acquisition)
+    exhibit_id: int | None = None
 
 
 class IngestService:
@@ -69,7 +72,7 @@ class IngestService:
 
     def start(self, request: IngestRequest) -> IngestRun:
         """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record."""
-        from tutela.evidence.integrity import acquisition_check, evidence_sha256
+        from tutela.evidence.integrity import evidence_sha256
 
         if request.options.thumbnail and self.media_key is None:
             raise ConfigurationError(NO_MEDIA_KEY)
@@ -77,27 +80,46 @@ class IngestService:
         if not os.path.exists(source):
             raise UsageError(f"no evidence at {request.source!r}")
         exhibit_id = self.ingests.exhibit_in_case(request.exhibit, request.case)
-        before = evidence_sha256(source)
         ingest = self.ingests.find(exhibit_id, source)
-        if ingest is not None and ingest.evidence_sha256_before != before:
-            raise UsageError(f"the evidence at {source!r} changed since exhibit {request.exhibit!r} was ingested "
-                             f"from it (SHA-256 {ingest.evidence_sha256_before}, now {before}): not ingested again")
         if ingest is not None and ingest.finished is not None:
+            _refuse_changed(ingest, evidence_sha256(source), request.exhibit)
             return IngestRun(request, ingest, [], {}, already_finished=True, resumed=False)
+        recorded, first_seen = self.ingests.recorded(exhibit_id)
+        reader = EvidenceReader(request.limits)
+        units = [WorkUnit(item.locator, request.options, request.limits, item.problem, item.note)
+                 for item in reader.items(source) if item.locator.key() not in recorded]
+        # The evidence's digest (and an E01's acquisition check) reads every byte of it: it runs beside the hashing
+        # instead of before it, and nothing is recorded until it is done and the evidence found unchanged.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest")
+        verifying = pool.submit(self._verify, request, exhibit_id, source, ingest)
+        pool.shutdown(wait=False)
+        return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=ingest is not None,
+                         verifying=verifying, exhibit_id=exhibit_id)
+
+    def _verify(self, request: IngestRequest, exhibit_id: int, source: str, ingest: IngestRow | None
+                ) -> tuple[IngestRow, dict[str, Any] | None]:
+        """Digest the evidence, refuse it if it changed since an earlier run, begin (or resume) the ingest."""
+        from tutela.evidence.integrity import acquisition_check, evidence_sha256
+
+        before = evidence_sha256(source)
         resumed = ingest is not None
-        if ingest is None:
+        if ingest is not None:
+            _refuse_changed(ingest, before, request.exhibit)
+        else:
             ingest = self.ingests.begin(exhibit_id, source, before)
         check = acquisition_check(source)
         checked = f"; {check.sentence()}" if check else ""
         self.unit.add_continuity(request.exhibit, to=request.examiner, kind="examination", status="in_examination",
                                  reason=f"ingest {'resumed' if resumed else 'started'}: {source} "
                                         f"(evidence SHA-256 {before}{checked})")
-        recorded, first_seen = self.ingests.recorded(exhibit_id)
-        reader = EvidenceReader(request.limits)
-        units = [WorkUnit(item.locator, request.options, request.limits, item.problem, item.note)
-                 for item in reader.items(source) if item.locator.key() not in recorded]
-        return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=resumed,
-                         acquisition=check.to_json() if check else None)
+        return ingest, check.to_json() if check else None
+
+    def _verified(self, run: IngestRun) -> IngestRow:
+        """The ingest, once the evidence's digest is taken and checked (at once after the first call)."""
+        if run.verifying is not None:
+            run.ingest, run.acquisition = run.verifying.result()
+            run.verifying = None
+        return run.ingest
 
     def outcomes(self, run: IngestRun) -> Iterator[ItemOutcome]:
         """Every unit's outcome, in order, each given only once the store holds it."""
@@ -114,7 +136,7 @@ class IngestService:
         units = iter(run.units)
         with TimedBatches(self.engine.hash_units(run.units), size=self.batch, seconds=BATCH_SECONDS) as batches:
             matcher = self.matcher()  # loads while the first files are being hashed
-            seen = SeenElsewhere(self.groups.seen_in_other_cases(run.ingest.exhibit_id))
+            seen = SeenElsewhere(self.groups.seen_in_other_cases(run.exhibit_id))
             for records in batches:
                 done = [classify(next(units), record, result, run.first_seen)
                         for record, result in match_records(matcher, records, batch=len(records))]
@@ -134,7 +156,8 @@ class IngestService:
             if thumbnail is not None and outcome.outcome == "unknown_still" and self.media_key is not None:
                 thumbnails[outcome.locator.key()] = (self._sealed(thumbnail.jpeg), thumbnail.width, thumbnail.height)
                 outcome.thumbnail = True
-        self.ingests.write([outcome.row(run.ingest.exhibit_id, run.ingest.id) for outcome in done], thumbnails,
+        ingest = self._verified(run)
+        self.ingests.write([outcome.row(ingest.exhibit_id, ingest.id) for outcome in done], thumbnails,
                            {o.locator.key(): o.seen_before for o in unknown if o.seen_before})
 
     def _sealed(self, jpeg: bytes) -> bytes:
@@ -148,9 +171,10 @@ class IngestService:
         """Take the digest again, close the ingest, log it, and give the summary."""
         from tutela.evidence.integrity import evidence_sha256
 
-        ingest = run.ingest
         if run.already_finished:
+            ingest = run.ingest
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
+        ingest = self._verified(run)
         after = evidence_sha256(ingest.source_path)
         groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
         counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
@@ -179,3 +203,9 @@ class IngestService:
                    processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,
                    elapsed_seconds=round(elapsed, 3), rate=round(run.processed / elapsed, 2) if elapsed > 0 else 0.0)
         return out
+
+
+def _refuse_changed(ingest: IngestRow, now: str, exhibit: str) -> None:
+    if ingest.evidence_sha256_before != now:
+        raise UsageError(f"the evidence at {ingest.source_path!r} changed since exhibit {exhibit!r} was ingested "
+                         f"from it (SHA-256 {ingest.evidence_sha256_before}, now {now}): not ingested again")

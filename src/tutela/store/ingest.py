@@ -87,15 +87,13 @@ class IngestStore:
         if not rows:
             return
         thumbnails, links = thumbnails or {}, links or {}
+        table = MediaItem.__table__
         with self.engine.begin() as connection:
-            connection.execute(insert(MediaItem.__table__), list(rows))
             if not thumbnails and not links:
+                connection.execute(insert(table), list(rows))
                 return
-            table = MediaItem.__table__
-            keys = list({*thumbnails, *links})
-            ids = {bytes(key): item_id for item_id, key in connection.execute(
-                select(table.c.id, table.c.locator_key).where(table.c.exhibit_id == rows[0]["exhibit_id"],
-                                                             table.c.locator_key.in_(keys)))}
+            made = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows))
+            ids = {row["locator_key"]: item_id for row, item_id in zip(rows, made.scalars(), strict=True)}
             write_aids(connection,
                        [{"item_id": ids[key], "token": token, "width": width, "height": height}
                         for key, (token, width, height) in thumbnails.items()],

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from tutela.store.ingest_tables import CrossCaseLink, MediaGroup, MediaItem, Thumbnail
@@ -120,19 +120,36 @@ class MediaGroupStore:
 
     def regroup(self, exhibit_id: int, components_of: Callable[[list[GroupCandidate]], list[list[int]]]) -> int:
         """Recompute the exhibit's groups in one transaction: ``components_of`` partitions the candidates' ids.
-        A group that keeps members keeps its id (the oldest when groups merge); emptied groups go. The count."""
+        A group that keeps members keeps its id (the oldest when groups merge); emptied groups go. The count.
+        A handful of statements whatever the number of groups (executemany), not a few per group."""
+        groups, items = MediaGroup.__table__, MediaItem.__table__
         with self.engine.begin() as connection:
             candidates = self._candidates(connection, exhibit_id)
             by_id = {c.id: c for c in candidates}
-            kept: set[int] = set()
-            for members in components_of(candidates):
-                kept.add(self._save_group(connection, exhibit_id, [by_id[i] for i in members]))
-            groups = MediaGroup.__table__
-            stale = [g for g in connection.execute(select(groups.c.id).where(groups.c.exhibit_id == exhibit_id))
-                     .scalars() if g not in kept]
+            representative = dict(connection.execute(
+                select(groups.c.id, groups.c.representative_id).where(groups.c.exhibit_id == exhibit_id)).all())
+            plans = [_plan([by_id[i] for i in ids], representative) for ids in components_of(candidates)]
+            new = [plan for plan in plans if plan.group_id is None]
+            kept = [plan for plan in plans if plan.group_id is not None]
+            if new:
+                made = connection.execute(insert(groups).returning(groups.c.id, sort_by_parameter_order=True),
+                                          [{"exhibit_id": exhibit_id, **plan.values} for plan in new]).scalars()
+                for plan, group_id in zip(new, made, strict=True):
+                    plan.group_id = group_id
+            if kept:
+                connection.execute(update(groups).where(groups.c.id == bindparam("b_id")).values(
+                    size=bindparam("b_size"), kind=bindparam("b_kind"), representative_id=bindparam("b_rep")),
+                    [{"b_id": p.group_id, "b_size": p.values["size"], "b_kind": p.values["kind"],
+                      "b_rep": p.values["representative_id"]} for p in kept])
+            moved = [{"b_item": m.id, "b_group": plan.group_id} for plan in plans for m in plan.members
+                     if m.group_id != plan.group_id]
+            if moved:
+                connection.execute(update(items).where(items.c.id == bindparam("b_item")).values(
+                    group_id=bindparam("b_group")), moved)
+            stale = set(representative) - {plan.group_id for plan in plans}
             if stale:
                 connection.execute(delete(groups).where(groups.c.id.in_(stale)))
-            return len(kept)
+            return len(plans)
 
     def _candidates(self, connection: Connection, exhibit_id: int) -> list[GroupCandidate]:
         """The exhibit's unknown files and the duplicates that are exact copies of one of them."""
@@ -148,28 +165,6 @@ class MediaGroupStore:
                  .order_by(items.c.id))
         return [GroupCandidate(row[0], _bytes(row[1]), _bytes(row[2]), *row[3:])
                 for row in connection.execute(query)]
-
-    def _save_group(self, connection: Connection, exhibit_id: int, members: Sequence[GroupCandidate]) -> int:
-        groups, items = MediaGroup.__table__, MediaItem.__table__
-        originals = [m for m in members if m.outcome in UNKNOWN] or list(members)
-        existing = sorted({m.group_id for m in members if m.group_id is not None})
-        values: dict[str, Any] = {"size": len(members), "kind": "video" if all(
-            m.kind == "video" for m in originals) else "still"}
-        if existing:
-            group_id = existing[0]
-            representative = connection.execute(select(groups.c.representative_id)
-                                                 .where(groups.c.id == group_id)).scalar()
-            if representative not in {m.id for m in members}:
-                values["representative_id"] = originals[0].id
-            connection.execute(update(groups).where(groups.c.id == group_id).values(**values))
-        else:
-            group_id = connection.execute(insert(groups).values(
-                exhibit_id=exhibit_id, representative_id=originals[0].id, **values)
-                .returning(groups.c.id)).scalar_one()
-        moved = [m.id for m in members if m.group_id != group_id]
-        if moved:
-            connection.execute(update(items).where(items.c.id.in_(moved)).values(group_id=group_id))
-        return group_id
 
     def aids_of_ingest(self, ingest_id: int) -> dict[str, Any]:
         """Thumbnails stored, and the files linked to other cases, by other case and exhibit, for the summary."""
@@ -189,6 +184,26 @@ class MediaGroupStore:
             by_exhibit = [{"case": case, "exhibit": exhibit, "files": count}
                           for case, exhibit, count in connection.execute(linked)]
         return {"thumbnails": thumbnails, "cross_case_links": files, "cross_case": by_exhibit}
+
+
+@dataclass(eq=False, slots=True)
+class _GroupPlan:
+    members: list[GroupCandidate]
+    group_id: int | None  # None: a new group
+    values: dict[str, Any]
+
+
+def _plan(members: list[GroupCandidate], representative: dict[int, int]) -> _GroupPlan:
+    """What one component's group becomes: the oldest existing group among its members', or a new one; it keeps
+    its representative while that is still a member."""
+    originals = [m for m in members if m.outcome in UNKNOWN] or members
+    existing = sorted({m.group_id for m in members if m.group_id in representative})
+    group_id = existing[0] if existing else None
+    shown = representative.get(group_id) if group_id is not None else None
+    if shown not in {m.id for m in members}:
+        shown = originals[0].id
+    kind = "video" if all(m.kind == "video" for m in originals) else "still"
+    return _GroupPlan(members, group_id, {"size": len(members), "kind": kind, "representative_id": shown})
 
 
 def _printed(locator: dict) -> str:
