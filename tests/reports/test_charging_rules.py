@@ -118,3 +118,19 @@ def test_copies_graded_differently_are_conflicts_each_counted_under_its_own_grad
     assert found["conflicts"] == [{"sha256": "s1", "grades": {"a": [1], "b": [2]}}]
     assert found["total"]["cells"]["b"]["still"]["duplicates_across_devices"] == 1
     assert found["total"]["cells"]["a"]["still"]["unique"] == 1
+
+
+def test_a_copy_recorded_as_duplicate_counts_as_its_first_copy():
+    from tutela.domain.charging import as_first_copies
+
+    items = as_first_copies([item(1, "EX-1", "s1", "still", "b", "trusted_votes", "unknown_still"),
+                             item(2, "EX-1", "s1", "still", None, "ungraded", "duplicate"),
+                             item(3, "EX-1", "s2", "still", "not_indecent", "library", "ignorable"),
+                             item(4, "EX-1", "s2", "still", "not_indecent", "library", "duplicate")])
+    assert [(i.outcome, i.recorded_outcome, i.category, i.basis) for i in items] == [
+        ("unknown_still", None, "b", "trusted_votes"), ("unknown_still", "duplicate", "b", "trusted_votes"),
+        ("ignorable", None, "not_indecent", "library"), ("ignorable", "duplicate", "not_indecent", "library")]
+    found = charging_table(items, ORDER)["exhibits"]["EX-1"]
+    assert found["cells"]["b"]["still"] == {"images": 2, "unique": 1, "duplicates": 1, "library": 0,
+                                            "trusted_votes": 2, "examiner_unverified": 0}
+    assert found["not_counted"]["ignorable"] == 2

@@ -8,6 +8,8 @@ The rules (docs/reports.md, "The charging table"):
   reason (not a picture or a video, unreadable, or matched an ignorable bank). Nothing is dropped: the rows add
   up to the exhibit's items.
 - **Still or moving** is the kind hashing found (``still``, ``video``).
+- **Copies ingest recorded as duplicates** (same SHA-256 earlier on the device) count as the first copy: its
+  outcome, and its grade when the copy has none of its own (a group vote reaches every copy).
 - **Duplicates**, in the order the case rules take them. On one device (exhibit), the first item in ingest
   order with a SHA-256 is unique and every later item with the same SHA-256 is a duplicate on the device. In
   the case total, a device's unique item whose SHA-256 an earlier exhibit (exhibits in reference order) already
@@ -53,17 +55,22 @@ class ChargingItem:
 
 
 def as_first_copies(items: Iterable[ChargingItem]) -> list[ChargingItem]:
-    """A copy ingest recorded as ``duplicate`` counts as what the first copy on its device was (known, unknown,
-    ignorable...): the outcome is taken from it, and the recorded one kept for the listing."""
-    first: dict[tuple[str, str], str] = {}
+    """A copy ingest recorded as ``duplicate`` counts as what the first copy on its device was: its outcome
+    (known, unknown, ignorable...) and, when the copy has no grade of its own, its grade. The recorded outcome
+    is kept for the listing."""
+    first: dict[tuple[str, str], ChargingItem] = {}
     out = []
     for item in sorted(items, key=lambda i: i.item_id):
         if item.sha256 is None:
             out.append(item)
             continue
-        outcome = first.setdefault((item.exhibit, item.sha256), item.outcome)
-        out.append(replace(item, outcome=outcome, recorded_outcome=item.outcome)
-                   if item.outcome == "duplicate" and outcome != "duplicate" else item)
+        original = first.setdefault((item.exhibit, item.sha256), item)
+        if item.outcome != "duplicate" or original is item:
+            out.append(item)
+            continue
+        graded = item if item.basis != "ungraded" else original
+        out.append(replace(item, outcome=original.outcome, recorded_outcome=item.outcome,
+                           category=graded.category, basis=graded.basis))
     return out
 
 
