@@ -9,16 +9,9 @@ import subprocess
 
 import pytest
 from charging_case import built_home, copy_home
+from charging_cells import table
 
 from tutela.domain.charging import CELL_KEYS, KINDS, ROWS, TOTAL_CELL_KEYS
-
-
-def table(keys, filled: dict) -> dict:
-    out = {row: {kind: dict.fromkeys(keys, 0) for kind in KINDS} for row in ROWS}
-    for (row, kind), values in filled.items():
-        out[row][kind].update(values)
-    return out
-
 
 EX1 = table(CELL_KEYS, {
     ("a", "still"): {"images": 2, "unique": 1, "duplicates": 1, "library": 2},

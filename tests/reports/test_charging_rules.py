@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from charging_cells import table
+
 from tutela.domain.charging import (
     BASES,
     CELL_KEYS,
-    KINDS,
-    ROWS,
     TOTAL_CELL_KEYS,
     ChargingItem,
     charging_table,
@@ -41,12 +41,6 @@ ITEMS = [
 ]
 
 
-def table(keys, filled: dict) -> dict:
-    """Every cell zero but those given as {(row, kind): {key: n}}."""
-    out = {row: {kind: dict.fromkeys(keys, 0) for kind in KINDS} for row in ROWS}
-    for (row, kind), values in filled.items():
-        out[row][kind].update(values)
-    return out
 
 
 EX1 = table(CELL_KEYS, {

@@ -111,7 +111,7 @@ def _optional_parts(report: dict, charts: list, tables: list, notes: list) -> tu
             notes.append("no thumbnails shown to examiners in the period")
     takedowns = report.get("takedowns")
     if takedowns is not None:
-        columns = ["partner", "iso_week", "matches", "removed", "reported", "false_positive"]
+        columns = ["partner", "week", "matches", "removed", "reported", "false_positive"]
         tables.append(ReportTable("platform partners: matches and takedowns per week", columns,
                                   [[row.get(c) for c in columns] for row in takedowns]))
     return charts, tables, notes
