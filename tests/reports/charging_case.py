@@ -13,6 +13,7 @@ EX-3 (tablet): never ingested.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -100,6 +101,8 @@ def built_home(folder: Path) -> Iterator[tuple[Path, dict[str, Path]]]:
     """A TUTELA_HOME holding the case, made once; tests copy it (copy_home) so each has its own store."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUTELA_HOME", str(folder / "home"))
+        # Thumbnails of unknown pictures are stored encrypted: ingest needs a media key (a fixed one here).
+        patch.setenv("TUTELA_MEDIA_KEY", base64.urlsafe_b64encode(b"k" * 32).decode())
         evidence = build_case(run_main, folder)
     yield folder / "home", evidence
 

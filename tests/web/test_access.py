@@ -39,6 +39,12 @@ RULES: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/cases/{ref}"): CASE_WORK,
     ("GET", "/api/v1/exhibits/{ref}"): CASE_WORK,
     ("GET", "/api/v1/operations/{ref}"): CASE_WORK,
+    ("GET", "/reports/report.css"): EVERYONE,
+    ("GET", "/reports/cases/{ref}/charging.{fmt}"): CASE_WORK - {Role.REFERRAL_OFFICER},
+    ("GET", "/reports/cases/{ref}.{fmt}"): CASE_WORK - {Role.REFERRAL_OFFICER},
+    ("GET", "/reports/operations/{ref}.{fmt}"): frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    ("GET", "/reports/unit.{fmt}"): frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    ("GET", "/reports/public.{fmt}"): frozenset({Role.ADMIN, Role.SUPERVISOR}),
 }
 MOUNTS = {"/static": PUBLIC}
 # Path values per route: records of team T-B01 (the examiner's and investigator's own team).
@@ -49,9 +55,15 @@ SAMPLES: dict[str, dict[str, str]] = {
     "/api/v1/cases/{ref}": {"ref": "CASE-001"},
     "/api/v1/exhibits/{ref}": {"ref": "EX-01"},
     "/api/v1/operations/{ref}": {"ref": "OP-WOA"},
+    "/reports/cases/{ref}/charging.{fmt}": {"ref": "CASE-001", "fmt": "html"},
+    "/reports/cases/{ref}.{fmt}": {"ref": "CASE-001", "fmt": "html"},
+    "/reports/operations/{ref}.{fmt}": {"ref": "OP-WOA", "fmt": "html"},
+    "/reports/unit.{fmt}": {"fmt": "html"},
+    "/reports/public.{fmt}": {"fmt": "html"},
 }
 # Routes whose sample is T-B01's: a user of another borough team is refused (404, as if it did not exist).
-OWN_TEAM_ONLY = {"/cases/{ref}", "/exhibits/{ref}", "/api/v1/cases/{ref}", "/api/v1/exhibits/{ref}"}
+OWN_TEAM_ONLY = {"/cases/{ref}", "/exhibits/{ref}", "/api/v1/cases/{ref}", "/api/v1/exhibits/{ref}",
+                 "/reports/cases/{ref}/charging.{fmt}", "/reports/cases/{ref}.{fmt}"}
 
 
 def _routes(app) -> list[tuple[str, str]]:

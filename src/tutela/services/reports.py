@@ -6,9 +6,12 @@ Each function returns the report as a plain dict (the ``--json`` form) ending in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
+
+from sqlalchemy import Engine
 
 from tutela.domain.charging import CHARGED
 from tutela.domain.disclosure import shown, suppressed_column
@@ -56,10 +59,28 @@ def default_period(today: date, weeks: int = DEFAULT_WEEKS) -> tuple[date, date]
     return week_start(today) - timedelta(weeks=weeks - 1), today
 
 
+Extras = Callable[[date, date], dict[str, list[dict]]]
+
+
+def store_extras(engine: Engine, zone: tzinfo) -> Extras:
+    """Examiner exposure over a period (grading's ``exposure_by_day``), for the unit report."""
+    def extras(start: date, end: date) -> dict[str, list[dict]]:
+        from sqlalchemy.orm import Session
+
+        from tutela.store.grading import exposure_by_day
+
+        with Session(engine) as session:
+            exposure = [{"day": row.day.isoformat(), "examiner": row.user, "blurred": row.blurred,
+                         "clear": row.clear} for row in exposure_by_day(session, start, end)]
+        return {"exposure": exposure}
+
+    return extras
+
+
 def unit_overview(queries: UnitQueries, zone: tzinfo, start: date | None = None, end: date | None = None, *,
-                  exposure: list[dict] | None = None, takedowns: list[dict] | None = None,
-                  clock: Clock = now_utc) -> dict:
-    """The unit's open work, its weekly referrals and its operations over a period (default: 12 weeks)."""
+                  extras: Extras | None = None, clock: Clock = now_utc) -> dict:
+    """The unit's open work, its weekly referrals and its operations over a period (default: 12 weeks), with
+    examiner exposure and platform takedowns when ``extras`` gives them."""
     now = clock()
     if start is None or end is None:
         start, end = default_period(local_day(now, zone))
@@ -69,15 +90,13 @@ def unit_overview(queries: UnitQueries, zone: tzinfo, start: date | None = None,
     operations = [operation_report(queries, ref, zone) for ref, _, _ in queries.operations_meeting(Period(start, end))]
     report = {**open_work, "from": start.isoformat(), "to": end.isoformat(), "weekly_referrals": weekly,
               "operations": [{k: op[k] for k in ("operation", "name", "start", "end", *HEADLINE)} for op in operations]}
-    if exposure is not None:
-        report["exposure"] = exposure
-    if takedowns is not None:
-        report["takedowns"] = takedowns
+    more = extras(start, end) if extras is not None else {}
+    report.update(more)
     open_rows = {"cases": queries.open_cases(), "exhibits": queries.exhibits_awaiting(),
                  "referrals": queries.referrals_awaiting()}
     inputs = {"open": _rows(open_rows), "referrals": _rows(queries.referral_rows(Period(start, end))),
               "operations": [_rows(queries.operation_rows(op["operation"])) for op in operations],
-              "exposure": exposure, "takedowns": takedowns}
+              **more}
     filters = {"from": start.isoformat(), "to": end.isoformat()}
     return {**report, "computed_from": computed_from(queries.engine, filters, inputs, lambda: now)}
 

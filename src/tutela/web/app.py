@@ -43,7 +43,7 @@ def secret_of(settings: Settings) -> str:
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    from tutela.web import api, pages, signin
+    from tutela.web import api, pages, reports_pages, signin
 
     secret = secret_of(settings)
     if engine is None:
@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(api.router, prefix=API_PREFIX)
+    app.include_router(reports_pages.router)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi_document(user: SignedInUser = Depends(current_user)) -> dict:
