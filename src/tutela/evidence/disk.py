@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -218,12 +219,13 @@ class _Disk:
         return self.open_file_systems[key]
 
 
-_OPEN: dict[tuple[int, str, str], _Disk] = {}
+_OPEN: dict[tuple[int, int, str, str], _Disk] = {}
 
 
 def _open_disk(evidence: str, source: str) -> _Disk:
-    """The image opened by this process (kept: opening an E01 and parsing a file system is done once)."""
-    key = (os.getpid(), evidence, source)
+    """The image opened by this process and thread (kept: opening an E01 and parsing a file system is done once;
+    per thread because dfVFS objects keep one file offset, and a Dask worker runs tasks in threads)."""
+    key = (os.getpid(), threading.get_ident(), evidence, source)
     if key not in _OPEN:
         for stale in [k for k in _OPEN if k[0] != key[0]]:
             del _OPEN[stale]  # inherited through fork: its file offsets are shared with the parent

@@ -51,6 +51,8 @@ def walk_file_system(fs_info: Any) -> Iterator[FileEntry]:
         name, meta, name_deleted = entry
         path = f"{folder}/{name}"
         deleted = folder_deleted or name_deleted or _unallocated(meta)
+        if meta is None and folder_deleted and folder.startswith("/$OrphanFiles"):
+            continue  # an MFT entry or inode never used for a file: nothing was there
         if meta is None:
             yield FileEntry(path, None, True, "deleted: the file system no longer says where its content was")
         elif meta.type in _FOLDERS:
