@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import random
@@ -314,3 +315,21 @@ def test_bulk_record_keys_tell_duplicates_and_grades_apart(tmp_path):
     with path.open("rb") as stream:
         keys = [record[0] for record in CsvLibraryReader(stream).records()]
     assert keys[0] == keys[1] != keys[2]
+
+
+FORMULA_TEXTS = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tlead", "'=quoted", "''two", "'tis", "plain"]
+
+
+def test_cells_a_spreadsheet_would_run_are_written_as_text_and_read_back_unchanged(tmp_path):
+    entries = [LibraryEntry(md5=f"{i:032x}", series=text.strip() or None, comments=text, source_line=i + 2)
+               for i, text in enumerate(FORMULA_TEXTS)]
+    path = tmp_path / "out.csv"
+    with path.open("wb") as stream:
+        write_csv(entries, stream)
+    written = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))[1:]
+    comments = [row[CSV_COLUMNS.index("comments")] for row in written]
+    assert comments == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2+3", "'@SUM(A1)", "'\tlead", "''=quoted", "'''two",
+                        "'tis", "plain"]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t")) for row in written for cell in row)
+    _, rows = read_csv(path)
+    assert [(r.series, r.comments) for r in rows] == [(e.series, e.comments) for e in entries]

@@ -192,9 +192,9 @@ class CsvLibraryReader:
             if "victim_identified" in at:
                 victim = _flag(row[at["victim_identified"]])
             if "series" in at:
-                series = _text(row[at["series"]], "series").strip() or None
+                series = unguard_cell(_text(row[at["series"]], "series").strip()) or None
             if "comments" in at:
-                comments = _text(row[at["comments"]], "comments") or None
+                comments = unguard_cell(_text(row[at["comments"]], "comments")) or None
         except ValueError as error:
             return RowProblem(line, str(error))
         extra = None if code is None or self.profile.round_trips(code) else {"vics_category": code}
@@ -309,5 +309,26 @@ def _csv_row(entry: LibraryEntry) -> tuple[str, ...]:
     victim = "" if entry.victim_identified is None else ("true" if entry.victim_identified else "false")
     return (
         entry.md5 or "", entry.sha1 or "", entry.sha256 or "", entry.pdq or "",
-        entry.category.value, entry.series or "", victim, entry.comments or "",
+        entry.category.value, guard_cell(entry.series or ""), victim, guard_cell(entry.comments or ""),
     )
+
+
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula (OWASP "CSV injection"):
+# free text from a library (series, comments) could carry one. The writer puts an apostrophe before such a cell,
+# which spreadsheets show as text; the reader takes it off again, so an export re-imports unchanged.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(text: str) -> str:
+    """``text`` safe to open in a spreadsheet: ``'`` before a formula start, and before an apostrophe that would
+    otherwise read as a guard."""
+    if text.startswith(_FORMULA_STARTS) or (text.startswith("'") and text[1:].startswith((*_FORMULA_STARTS, "'"))):
+        return "'" + text
+    return text
+
+
+def unguard_cell(text: str) -> str:
+    """The text ``guard_cell`` was given."""
+    if text.startswith("'") and text[1:].startswith((*_FORMULA_STARTS, "'")):
+        return text[1:]
+    return text
