@@ -63,3 +63,14 @@ class StoreError(TutelaError):
 
 class ConflictError(TutelaError):
     """The thing changed since it was read (two examiners grading one group at once): read it again."""
+
+
+class RemoteError(TutelaError):
+    """The match service refused a call (``status`` is its HTTP status) or could not be reached (None)."""
+
+    def __init__(self, status: int | None, reason: str, *, retry_after: float | None = None) -> None:
+        self.status, self.reason, self.retry_after = status, reason, retry_after
+        super().__init__(f"match service: {reason}" if status is None else f"match service ({status}): {reason}")
+
+    def __reduce__(self):
+        return type(self), (self.status, self.reason), {"retry_after": self.retry_after}

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     match_max_hashes: int = Field(default=10_000, ge=1, description="hashes and video frames per match request")
     match_max_upload_bytes: int = Field(default=64 * 2**20, ge=1, description="largest media upload to match")
     match_rate_limit: float = Field(default=20.0, gt=0, description="match requests per second per partner")
+    match_workers: int = Field(default=1, ge=1, le=64, description="processes of `tutela serve --match-only`")
     match_reload_seconds: float = Field(default=10.0, gt=0, description="how often the match service looks "
                                         "for library changes")
     vpdq_distance: int = Field(default=31, ge=1, le=256, description="video frames match below this distance")

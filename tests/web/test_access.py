@@ -45,6 +45,13 @@ RULES: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/reports/operations/{ref}.{fmt}"): frozenset({Role.ADMIN, Role.SUPERVISOR}),
     ("GET", "/reports/unit.{fmt}"): frozenset({Role.ADMIN, Role.SUPERVISOR}),
     ("GET", "/reports/public.{fmt}"): frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    # The match service takes partner API keys, never a browser session (tests/match_service).
+    ("POST", "/api/v1/match/lookup"): frozenset(),
+    ("GET", "/api/v1/match/lookup"): frozenset(),
+    ("POST", "/api/v1/match/media"): frozenset(),
+    ("POST", "/api/v1/match/feedback"): frozenset(),
+    ("GET", "/api/v1/match/banks"): frozenset(),
+    ("GET", "/api/v1/match/health"): PUBLIC,
 }
 MOUNTS = {"/static": PUBLIC}
 # Path values per route: records of team T-B01 (the examiner's and investigator's own team).

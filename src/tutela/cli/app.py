@@ -24,7 +24,21 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from tutela.cli import audit, demo, hashing, ingest, init, library, matching, serve, unit, users
+    from tutela.cli import (
+        audit,
+        bank_videos,
+        demo,
+        hashing,
+        ingest,
+        init,
+        library,
+        matching,
+        partner,
+        remote,
+        serve,
+        unit,
+        users,
+    )
 
     init.register(app)
     demo.register(app)
@@ -36,6 +50,9 @@ def _register_commands() -> None:
     users.register(app)
     audit.register(app)
     serve.register(app)
+    partner.register(app)
+    bank_videos.register(app)
+    remote.register(app)
 
 
 _register_commands()

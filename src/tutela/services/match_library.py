@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -87,7 +88,8 @@ def load_library(settings: Settings, engine: Engine, near: Any = None) -> Served
     store = LibraryStore(engine)
     generation = store.generation()
     watermark = match_feed.highest_entry_id(engine)  # read before the indexes: anything later is above it
-    exact, pdq_index = open_or_build(settings.index_folder, store)
+    with _build_lock(settings.index_folder):  # workers starting together build a stale index once, not each
+        exact, pdq_index = open_or_build(settings.index_folder, store)
     frames = {entry: VideoFrames(rows, quality) for entry, rows, quality in match_feed.video_frames(engine)}
     digests = LayeredDigests(exact)
     near = near if near is not None else pdq_index
@@ -95,6 +97,19 @@ def load_library(settings: Settings, engine: Engine, near: Any = None) -> Served
     built = os.stat(settings.index_folder / PDQ_FILE).st_mtime
     return ServedLibrary(LibraryMatcher(store.banks(), digests, near, store.entries_by_id), digests, near,
                          VideoIndex(frames, rule), frames, generation, watermark, built)
+
+
+@contextmanager
+def _build_lock(folder):
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".build.lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def refreshed(library: ServedLibrary, engine: Engine, rule: VideoRule) -> ServedLibrary | None:

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from tutela.errors import ConfigurationError
 from tutela.settings import Settings
 from tutela.web.auth import Keys, NotSignedIn, SignedInUser, csrf_guard, current_user
+from tutela.web.match_api import PREFIX as MATCH_PREFIX
 from tutela.web.templating import STATIC, render
 
 API_PREFIX = "/api/v1"
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(reports_pages.router)
+    _add_match_service(app, settings, engine)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi_document(user: SignedInUser = Depends(current_user)) -> dict:
@@ -68,6 +70,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     _handle_errors(app)
     _add_middleware(app)
     return app
+
+
+def _add_match_service(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    """/api/v1/match for partners' API keys (tutela.web.match_api); its library loads on the first call and
+    its watcher stops with the app."""
+    from tutela.web.match_app import include_match_api, match_calls
+
+    include_match_api(app, match_calls(settings, engine))
+    app.router.on_shutdown.append(app.state.match_calls.close)
 
 
 def wants_json(request: Request) -> bool:
@@ -108,7 +119,8 @@ def _add_middleware(app: FastAPI) -> None:
     @app.middleware("http")
     async def limits_and_headers(request: Request, call_next) -> Response:
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY) and \
+                not request.url.path.startswith(MATCH_PREFIX + "/"):  # the match API bounds its own bodies
             response: Response = JSONResponse({"detail": "request body too large"}, status_code=413)
         elif request.method not in ("GET", "HEAD", "OPTIONS") and length is None and \
                 request.headers.get("transfer-encoding"):

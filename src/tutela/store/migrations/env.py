@@ -5,7 +5,14 @@ from __future__ import annotations
 from alembic import context
 
 # Imported for their tables, which join Base.metadata.
-from tutela.store import account_tables, grading_tables, ingest_tables, unit_tables, video_tables  # noqa: F401
+from tutela.store import (  # noqa: F401
+    account_tables,
+    grading_tables,
+    ingest_tables,
+    partner_tables,
+    unit_tables,
+    video_tables,
+)
 from tutela.store.tables import Base
 
 engine = context.config.attributes["engine"]
