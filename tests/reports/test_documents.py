@@ -118,3 +118,28 @@ def test_a_period_without_records_says_so(queries, tmp_path):
     html = render_html(unit_document(unit))
     assert "no referrals received from 2024-01-01 to 2024-01-31" in html
     assert "no operation from 2024-01-01 to 2024-01-31" in html
+
+
+def test_unit_report_shows_examiner_exposure_per_day(queries):
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from tutela.services.reports import store_extras
+    from tutela.store.grading import count_view
+    from tutela.store.users import User
+
+    engine = queries.engine
+    with Session(engine) as session, session.begin():
+        ann, bob = (session.execute(insert(User).values(name=name, role="examiner", created=at(9)())
+                                    .returning(User.id)).scalar_one() for name in ("ann", "bob"))
+        for user, day, clear in ((ann, 10, False), (ann, 10, False), (ann, 10, True), (bob, 11, False),
+                                 (ann, 12, False), (bob, 20, True)):  # the 20th of April is outside March
+            count_view(session, user_id=user, day=date(2025, 3, day) if day < 20 else date(2025, 4, day),
+                       clear=clear)
+    report = unit_overview(queries, LONDON, *MARCH, extras=store_extras(engine, LONDON), clock=at(9))
+    assert report["exposure"] == [
+        {"day": "2025-03-10", "examiner": "ann", "blurred": 2, "clear": 1},
+        {"day": "2025-03-11", "examiner": "bob", "blurred": 1, "clear": 0},
+        {"day": "2025-03-12", "examiner": "ann", "blurred": 1, "clear": 0}]
+    html = render_html(unit_document(report))
+    assert "thumbnails shown to examiners per day (blurred and clear)" in html

@@ -151,13 +151,14 @@ def unit_command(start: str | None = typer.Option(None, "--from", help="first da
     """Open cases, exhibits awaiting examination (with their age), referrals awaiting assessment; the period's
     weekly referrals and operations."""
     from tutela.reports import unit_tables
-    from tutela.services.reports import unit_overview
+    from tutela.services.reports import store_extras, unit_overview
 
     if (start is None) != (end is None):
         from tutela.errors import UsageError
 
         raise UsageError("give both --from and --to, or neither")
     with unit_queries() as (queries, zone):
-        figures = unit_overview(queries, zone, day_option(start, "--from"), day_option(end, "--to"))
+        figures = unit_overview(queries, zone, day_option(start, "--from"), day_option(end, "--to"),
+                                extras=store_extras(queries.engine, zone))
     write_documents("unit", figures, html, pdf)
     emit(unit_tables.unit_tables(figures), figures, json_out=json_out, csv_out=csv_out)

@@ -107,10 +107,15 @@ def _optional_parts(report: dict, charts: list, tables: list, notes: list) -> tu
         if exposure:
             charts.append(Chart("thumbnails shown to examiners per day (blurred and clear)",
                                 unit_charts.png(unit_charts.exposure_chart, {"rows": exposure})))
+            columns = ["day", "examiner", "blurred", "clear"]
+            tables.append(ReportTable("examiner exposure: thumbnails shown per day", columns,
+                                      [[row[c] for c in columns] for row in exposure]))
         else:
             notes.append("no thumbnails shown to examiners in the period")
     takedowns = report.get("takedowns")
-    if takedowns is not None:
+    if takedowns is not None and not takedowns:
+        notes.append("no matches or takedown reports from platform partners in the period")
+    elif takedowns is not None:
         columns = ["partner", "week", "matches", "removed", "reported", "false_positive"]
         tables.append(ReportTable("platform partners: matches and takedowns per week", columns,
                                   [[row.get(c) for c in columns] for row in takedowns]))

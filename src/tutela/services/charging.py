@@ -1,16 +1,16 @@
 """The charging report of a case: the store gives item records and grades, tutela.domain.charging counts them.
 
-Grades come from a ``grades(exhibit_ids) -> {item_id: grade}`` function whose grades carry ``category``
-(a Category or None) and ``basis`` (library, trusted_votes, examiner_unverified, disputed, ungraded): the
-grading store's ``item_grades`` when it is there, else ``library_grades``, the grades ingest recorded from
-trusted banks.
+Grades come from a ``grades(exhibit_ids) -> {item_id: ItemGrade}`` function (tutela.domain.grading: ``category``
+and ``basis``, one of library, trusted_votes, examiner_unverified, disputed, ungraded); by default the grading
+store's ``item_grades``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Engine
 
 from tutela.domain.charging import ChargingItem, as_first_copies, charging_table, mark_items
 from tutela.domain.locator import Locator
@@ -19,20 +19,20 @@ from tutela.errors import NotFoundError, UsageError
 from tutela.services.reports_provenance import Clock, computed_from, now_utc
 from tutela.store.case_media import CaseMedia
 
-
-@dataclass(frozen=True, slots=True)
-class LibraryGrade:
-    category: str | None
-    basis: str
-
-
 Grades = Callable[[list[int]], dict[int, Any]]
 
 
-def library_grades(rows: Sequence[dict], trust: dict[str, str]) -> dict[int, LibraryGrade]:
-    """A trusted bank's grade as ingest recorded it; anything else waits for an examiner."""
-    return {r["id"]: LibraryGrade(r["category"], "library") if r["category"] and trust.get(r["bank"]) == "trusted"
-            else LibraryGrade(None, "ungraded") for r in rows}
+def store_grades(engine: Engine) -> Grades:
+    """The grading store's ``item_grades``: library grades, examiners' votes, or none, per item."""
+    def grades(exhibit_ids: list[int]) -> dict[int, Any]:
+        from sqlalchemy.orm import Session
+
+        from tutela.store.grading import item_grades
+
+        with Session(engine) as session:
+            return item_grades(session, exhibit_ids)
+
+    return grades
 
 
 def _charging_items(rows: Sequence[dict], refs: dict[int, str], grades: dict[int, Any]) -> list[ChargingItem]:
@@ -76,7 +76,7 @@ def charging_report(media: CaseMedia, case_ref: str, exhibit_refs: Sequence[str]
     ingested = [e for e in exhibits if e["ingests"] > 0]
     refs = {e["id"]: e["ref"] for e in ingested}
     rows = media.media_items(list(refs))
-    found = grades(list(refs)) if grades is not None else library_grades(rows, media.bank_trust())
+    found = (grades or store_grades(media.engine))(list(refs))
     items = _charging_items(rows, refs, found)
     order = [e["ref"] for e in ingested]
     table = charging_table(items, order)

@@ -6,7 +6,6 @@ from sqlalchemy import Engine, func, select
 
 from tutela.errors import NotFoundError
 from tutela.store.ingest_tables import Ingest, MediaItem
-from tutela.store.tables import Bank
 from tutela.store.unit_tables import Case, Exhibit, Team
 
 
@@ -56,11 +55,6 @@ class CaseMedia:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         return [{**r._mapping, **{k: _hex(getattr(r, k)) for k in ("md5", "sha1", "sha256", "pdq")}} for r in rows]
-
-    def bank_trust(self) -> dict[str, str]:
-        banks = Bank.__table__
-        with self.engine.connect() as connection:
-            return {r.name: r.trust for r in connection.execute(select(banks.c.name, banks.c.trust))}
 
     def case_records(self, case_id: int) -> dict[str, list[dict]]:
         """The case's referrals, suspects, warrants, arrests and safeguarding records, each in reference order."""

@@ -94,9 +94,11 @@ def operation_page(request: Request, ref: str = REF, fmt: str = FORMAT, user: Si
 def unit_page(request: Request, fmt: str = FORMAT, start: date | None = Query(None, alias="from"),
               end: date | None = Query(None, alias="to"), user: SignedInUser = Depends(unit_wide),
               db: Session = Depends(db_session)) -> Response:
-    from tutela.services.reports import unit_overview
+    from tutela.services.reports import store_extras, unit_overview
 
-    figures = _figures(lambda: unit_overview(queries(request), zone_of(request), start, end))
+    zone = zone_of(request)
+    figures = _figures(lambda: unit_overview(queries(request), zone, start, end,
+                                             extras=store_extras(request.app.state.engine, zone)))
     return _answer(request, db, user, "unit", figures, fmt)
 
 
