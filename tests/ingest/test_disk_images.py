@@ -171,3 +171,23 @@ def test_split_e01_read_like_the_raw_image_and_its_acquisition_digests_verified(
     assert summary["evidence_sha256_before"] == summary["evidence_sha256_after"] == hashlib.sha256(stored).hexdigest()
     assert all(os.stat(s).st_atime == OLD for s in segments)
     assert f"E01 acquisition MD5 {md5}, SHA1 {sha1}: verified" in continuity(cli)[0]
+
+
+def test_e01_on_a_dask_cluster_gives_what_the_local_pool_gives(cli, unit, tmp_path):
+    """Dask workers (two processes, two threads each) reopen every file from its locator alone."""
+    from distributed import LocalCluster
+
+    image = partitioned(tmp_path / "exhibit.dd", fat_volume(tmp_path / "volume.img", FILES, DELETED), "mbr")
+    segments = e01(image, tmp_path / "EX-1", segment_bytes=2**20, compress=False)
+    assert cli("exhibit", "add", "EX-2", "--case", "CASE-1", "--type", "storage").status == 0
+    _, local, local_summary = ingest(cli, segments[0], "--workers", "2")
+    with LocalCluster(n_workers=2, threads_per_worker=2, processes=True, host="127.0.0.1", scheduler_port=0,
+                      dashboard_address="127.0.0.1:0", worker_dashboard_address=None) as cluster:
+        result = cli("ingest", str(segments[0]), "--case", "CASE-1", "--exhibit", "EX-2", "--json",
+                     "--scheduler", cluster.scheduler_address)
+    *on_cluster, cluster_summary = result.json_lines()
+    assert result.status == 0, result.stderr
+    assert on_cluster == local and len(local) == 6
+    timing = ("elapsed_seconds", "rate", "exhibit")
+    assert {k: v for k, v in cluster_summary.items() if k not in timing} == {
+        k: v for k, v in local_summary.items() if k not in timing}

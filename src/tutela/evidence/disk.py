@@ -28,6 +28,7 @@ from tutela.evidence.sources import EvidenceItem
 EWF_SIGNATURE = b"EVF\x09\x0d\x0a\xff\x00"
 BUFFER = 256 * 1024  # reads from an image are batched: each one crosses pytsk3, libewf and Python file objects
 
+KEPT_OPEN = 8  # images a process keeps open (per thread), oldest closed first
 _IMAGE_TYPES = {"e01": "EWF", "disk": "RAW"}
 _PARTITION_TABLES = {"gpt": "GPT", "apm": "APM", "mbr": "TSK_PARTITION"}  # in order of preference
 
@@ -229,6 +230,8 @@ def _open_disk(evidence: str, source: str) -> _Disk:
     if key not in _OPEN:
         for stale in [k for k in _OPEN if k[0] != key[0]]:
             del _OPEN[stale]  # inherited through fork: its file offsets are shared with the parent
+        while len(_OPEN) >= KEPT_OPEN:
+            del _OPEN[next(iter(_OPEN))]  # a long-lived worker sees many exhibits: the oldest is closed
         _OPEN[key] = _new_disk(evidence, source)
     return _OPEN[key]
 
