@@ -22,19 +22,30 @@ def referrals_report(queries: UnitQueries, start: date, end: date, zone: tzinfo)
     return referral_figures(queries.referral_rows(period), period, zone)
 
 
-def unit_report(queries: UnitQueries, zone: tzinfo, now: datetime | None = None) -> dict:
-    """Open cases, exhibits awaiting examination (oldest first, with their age), the assessment queue."""
-    now = now or datetime.now(UTC)
+def _ages(now: datetime, zone: tzinfo):
     today = local_day(now, zone)
 
     def age_days(moment: datetime | None) -> int | None:
         return None if moment is None else (today - local_day(moment, zone)).days
 
+    return age_days
+
+
+def assessment_queue(queries: UnitQueries, zone: tzinfo, now: datetime | None = None) -> list[dict]:
+    """Referrals awaiting assessment: highest band first (unassessed last), then oldest, with their age in days."""
+    age_days = _ages(now or datetime.now(UTC), zone)
+    queue = sorted(queries.referrals_awaiting(), key=lambda r: awaiting_order(r["risk_band"], r["received"]))
+    return [{"referral": r["ref"], "received": format_when(r["received"]), "age_days": age_days(r["received"]),
+             "risk_band": r["risk_band"], "reasons": r["risk_reasons"] or [], "team": r["team"]} for r in queue]
+
+
+def unit_report(queries: UnitQueries, zone: tzinfo, now: datetime | None = None) -> dict:
+    """Open cases, exhibits awaiting examination (oldest first, with their age), the assessment queue."""
+    now = now or datetime.now(UTC)
+    age_days = _ages(now, zone)
     exhibits = [{"exhibit": e["ref"], "case": e["case"], "type": e["type"], "seized": format_when(e["seized"]),
                  "age_days": age_days(e["seized"])} for e in queries.exhibits_awaiting()]
-    queue = sorted(queries.referrals_awaiting(), key=lambda r: awaiting_order(r["risk_band"], r["received"]))
-    referrals = [{"referral": r["ref"], "received": format_when(r["received"]), "age_days": age_days(r["received"]),
-                  "risk_band": r["risk_band"], "reasons": r["risk_reasons"] or [], "team": r["team"]} for r in queue]
+    referrals = assessment_queue(queries, zone, now)
     cases = [{"case": c["ref"], "team": c["team"], "opened": format_when(c["opened"]),
               "age_days": age_days(c["opened"])} for c in queries.open_cases()]
     known_ages = [e["age_days"] for e in exhibits if e["age_days"] is not None]

@@ -5,14 +5,16 @@ the user's team when they do not see every team.
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
 from datetime import date, tzinfo
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from tutela.domain.figures import UNASSESSED, Period, operation_figures, referral_figures
 from tutela.domain.unit import RISK_BANDS, check_period
-from tutela.services.unit_reports import unit_report
+from tutela.services.unit_reports import assessment_queue
 from tutela.store.unit_queries import UnitQueries
 
 
@@ -29,7 +31,7 @@ class Viewer:
 
 def referral_queue(queries: UnitQueries, zone: tzinfo, viewer: Viewer) -> list[tuple[str, list[dict]]]:
     """Referrals awaiting assessment, by band (Very High first, unassessed last), oldest first in each."""
-    referrals = [r for r in unit_report(queries, zone)["referrals"] if viewer.keeps(r["team"])]
+    referrals = [r for r in assessment_queue(queries, zone) if viewer.keeps(r["team"])]
     bands = [(band, [r for r in referrals if r["risk_band"] == band]) for band in RISK_BANDS]
     bands.append((UNASSESSED, [r for r in referrals if r["risk_band"] not in RISK_BANDS]))
     return bands
@@ -51,15 +53,20 @@ def referral_weeks(queries: UnitQueries, start: date, end: date, zone: tzinfo, v
 
 
 def weekly_chart_png(figures: dict[str, Any]) -> bytes:
-    """The report's weekly referral chart (tutela.reports.unit_charts), as PNG bytes."""
-    import tempfile
+    """The report's weekly referral chart (tutela.reports.unit_charts), as PNG bytes; the same figures give the
+    same picture, so recent ones are kept rather than drawn again."""
+    return _chart(json.dumps(figures, sort_keys=True))
 
-    from tutela.reports.unit_charts import weekly_chart
 
-    with tempfile.TemporaryDirectory(prefix="tutela-chart-") as folder:
-        path = Path(folder) / "weekly.png"
-        weekly_chart(figures, path)
-        return path.read_bytes()
+_pyplot = threading.Lock()  # pyplot keeps global state: one chart at a time in a threaded server
+
+
+@lru_cache(maxsize=64)
+def _chart(figures_json: str) -> bytes:
+    from tutela.reports.unit_charts import png, weekly_chart
+
+    with _pyplot:
+        return png(weekly_chart, json.loads(figures_json))
 
 
 def exhibit_summary(engine, session, exhibit) -> dict[str, Any]:

@@ -28,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 case_worker = require_roles(*CASE_ROLES)
 REF = Path(..., min_length=1, max_length=REF_MAX)
 PAGE_SIZE = 50
+SHOWN_PER_BAND = 100  # the rest of a band is counted: nobody assesses the 101st before the first
 CHART_WEEKS = 12
 
 
@@ -39,7 +40,8 @@ def home(request: Request, user: SignedInUser = Depends(current_user)) -> Respon
 @router.get("/referrals")
 def referrals(request: Request, user: SignedInUser = Depends(case_worker)) -> Response:
     bands = unit_views.referral_queue(queries(request), zone_of(request), viewer(user))
-    return render(request, "referrals.html", user, bands=bands, total=sum(len(rows) for _, rows in bands))
+    return render(request, "referrals.html", user, bands=bands, total=sum(len(rows) for _, rows in bands),
+                  shown_per_band=SHOWN_PER_BAND)
 
 
 @router.get("/cases")
