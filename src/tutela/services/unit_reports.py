@@ -31,10 +31,12 @@ def _ages(now: datetime, zone: tzinfo):
     return age_days
 
 
-def assessment_queue(queries: UnitQueries, zone: tzinfo, now: datetime | None = None) -> list[dict]:
-    """Referrals awaiting assessment: highest band first (unassessed last), then oldest, with their age in days."""
+def assessment_queue(queries: UnitQueries, zone: tzinfo, now: datetime | None = None,
+                     team: str | None = None) -> list[dict]:
+    """Referrals awaiting assessment: highest band first (unassessed last), then oldest, with their age in days
+    (one team's only, when ``team`` is given)."""
     age_days = _ages(now or datetime.now(UTC), zone)
-    queue = sorted(queries.referrals_awaiting(), key=lambda r: awaiting_order(r["risk_band"], r["received"]))
+    queue = sorted(queries.referrals_awaiting(team), key=lambda r: awaiting_order(r["risk_band"], r["received"]))
     return [{"referral": r["ref"], "received": format_when(r["received"]), "age_days": age_days(r["received"]),
              "risk_band": r["risk_band"], "reasons": r["risk_reasons"] or [], "team": r["team"]} for r in queue]
 

@@ -20,18 +20,25 @@ from tutela.store.unit_queries import UnitQueries
 
 @dataclass(frozen=True)
 class Viewer:
-    """Whose figures: every team's (team None and all_teams True), or one team's by ref."""
+    """Whose figures: every team's (all_teams), or one team's by ref (a user of no team sees none)."""
 
     all_teams: bool
     team: str | None
 
-    def keeps(self, row_team: str | None) -> bool:
-        return self.all_teams or (self.team is not None and row_team == self.team)
+    @property
+    def only_team(self) -> str | None:
+        """The team to narrow the store's queries to; None when every team's rows are wanted."""
+        return None if self.all_teams else (self.team or NO_TEAM_SEEN)
+
+
+# A team ref no record can carry (refs never start with a space): a user of no team who does not see every
+# team sees nothing.
+NO_TEAM_SEEN = " no team"
 
 
 def referral_queue(queries: UnitQueries, zone: tzinfo, viewer: Viewer) -> list[tuple[str, list[dict]]]:
     """Referrals awaiting assessment, by band (Very High first, unassessed last), oldest first in each."""
-    referrals = [r for r in assessment_queue(queries, zone) if viewer.keeps(r["team"])]
+    referrals = assessment_queue(queries, zone, team=viewer.only_team)
     bands = [(band, [r for r in referrals if r["risk_band"] == band]) for band in RISK_BANDS]
     bands.append((UNASSESSED, [r for r in referrals if r["risk_band"] not in RISK_BANDS]))
     return bands
@@ -40,7 +47,7 @@ def referral_queue(queries: UnitQueries, zone: tzinfo, viewer: Viewer) -> list[t
 def operation_view(queries: UnitQueries, ref: str, zone: tzinfo, viewer: Viewer) -> dict[str, Any]:
     """An operation's figures (the report's rules) over the rows of the teams the viewer sees."""
     ref, name, period = queries.operation(ref)
-    rows = {kind: [r for r in found if viewer.keeps(r.team)] for kind, found in queries.operation_rows(ref).items()}
+    rows = queries.operation_rows(ref, team=viewer.only_team)
     return {"operation": ref, "name": name, "start": period.start.isoformat(), "end": period.end.isoformat(),
             **operation_figures(ref, period, zone, **rows)}
 
@@ -49,7 +56,7 @@ def referral_weeks(queries: UnitQueries, start: date, end: date, zone: tzinfo, v
     """Referrals per ISO week over a period (the report's rules), of the teams the viewer sees."""
     check_period(start, end, "period")
     period = Period(start, end)
-    return referral_figures([r for r in queries.referral_rows(period) if viewer.keeps(r.team)], period, zone)
+    return referral_figures(queries.referral_rows(period, team=viewer.only_team), period, zone)
 
 
 def weekly_chart_png(figures: dict[str, Any]) -> bytes:

@@ -41,8 +41,9 @@ class UnitQueries:
         row = rows[0]
         return row.ref, row.name, Period(row.start, row.end)
 
-    def operation_rows(self, ref: str) -> dict[str, list]:
-        """Warrants, arrests, exhibits and safeguarding that name the operation, with their case's team."""
+    def operation_rows(self, ref: str, team: str | None = None) -> dict[str, list]:
+        """Warrants, arrests, exhibits and safeguarding that name the operation, with their case's team (only
+        those of one team's cases when ``team`` is given)."""
         op, teams, cases = Operation.__table__, Team.__table__, Case.__table__
         team_of = select(cases.c.id, teams.c.ref.label("team")).join(
             teams, teams.c.id == cases.c.team_id, isouter=True).subquery()
@@ -57,6 +58,8 @@ class UnitQueries:
                         team_of, team_of.c.id == suspects.c.case_id)
                 else:
                     query = query.join(team_of, team_of.c.id == table.c.case_id)
+                if team is not None:
+                    query = query.where(team_of.c.team == team)
                 return connection.execute(query.where(table.c.operation_id == op_id).order_by(table.c.ref)).all()
 
             w, a, e, s = (Warrant.__table__, Arrest.__table__, Exhibit.__table__, SafeguardingRecord.__table__)
@@ -70,14 +73,17 @@ class UnitQueries:
                                  for r in rows(s, s.c.at, s.c.child_ref)],
             }
 
-    def referral_rows(self, period: Period) -> list[ReferralRow]:
-        """Referrals received around the period (a day either side: the rules pick by local day)."""
+    def referral_rows(self, period: Period, team: str | None = None) -> list[ReferralRow]:
+        """Referrals received around the period (a day either side: the rules pick by local day); only one
+        team's when ``team`` is given."""
         table, teams = Referral.__table__, Team.__table__
         low = datetime.combine(period.start - timedelta(days=1), time(), UTC)
         high = datetime.combine(period.end + timedelta(days=2), time(), UTC)
         query = (select(table.c.ref, table.c.received, teams.c.ref.label("team"), table.c.risk_band)
                  .join(teams, teams.c.id == table.c.team_id, isouter=True)
                  .where(table.c.received >= low, table.c.received < high).order_by(table.c.received))
+        if team is not None:
+            query = query.where(teams.c.ref == team)
         with self.engine.connect() as connection:
             return [ReferralRow(r.ref, r.received, r.team, r.risk_band) for r in connection.execute(query)]
 
@@ -97,12 +103,14 @@ class UnitQueries:
         with self.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(query)]
 
-    def referrals_awaiting(self) -> list[dict]:
+    def referrals_awaiting(self, team: str | None = None) -> list[dict]:
         table, teams = Referral.__table__, Team.__table__
         query = (select(table.c.ref, table.c.received, table.c.risk_band, table.c.risk_reasons,
                         teams.c.ref.label("team"))
                  .join(teams, teams.c.id == table.c.team_id, isouter=True)
                  .where(table.c.status == "awaiting_assessment"))
+        if team is not None:
+            query = query.where(teams.c.ref == team)
         with self.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(query)]
 
