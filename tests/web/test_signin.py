@@ -162,3 +162,42 @@ def test_every_sign_in_event_keeps_the_chain_whole(web):
     with Session(web.engine) as session:
         report = verify_chain(session)
     assert report.ok and report.events >= 9  # seven accounts added, two sign-ins
+
+
+def test_a_burst_of_sign_ins_checks_at_most_a_few_passwords_at_once(web, monkeypatch):
+    """Each argon2 check holds 64 MiB: a burst of sign-ins must queue, not take a gigabyte."""
+    import threading
+    import time
+
+    from tutela.services import accounts
+
+    real = accounts._hasher()
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    class Counting:
+        def verify(self, stored, password):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.05)  # long enough for the others to pile up behind the gate
+            try:
+                return real.verify(stored, password)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+    monkeypatch.setattr(accounts, "_hasher", lambda: Counting())
+
+    def sign_in() -> None:
+        with Session(web.engine) as session:
+            accounts.authenticate(session, "admin", PASSWORD, client="burst")
+            session.commit()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 < most[0] <= accounts.CONCURRENT_HASHES
+    assert len(_events(web.engine, "sign_in")) == 12

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -21,6 +22,10 @@ from tutela.store.users import Account
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+# Each argon2 hash or check takes 64 MiB for its moment: a burst of sign-ins must not take a gigabyte (20
+# concurrent sign-ins measured 1 GB peak RSS before this), so at most this many run at once; the rest wait.
+CONCURRENT_HASHES = 4
+_hashing = threading.BoundedSemaphore(CONCURRENT_HASHES)
 
 
 class SignInRefused(Exception):
@@ -44,7 +49,9 @@ def _dummy_hash() -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(check_password(password))
+    check_password(password)
+    with _hashing:
+        return _hasher().hash(password)
 
 
 def _now() -> datetime:
@@ -87,7 +94,9 @@ def authenticate(session: Session, name: str, password: str, *, client: str, now
     now = now or _now()
     account = users.find_account(session, name)
     try:
-        _hasher().verify(account.password_hash if account and account.password_hash else _dummy_hash(), password)
+        stored = account.password_hash if account and account.password_hash else _dummy_hash()
+        with _hashing:
+            _hasher().verify(stored, password)
         right = account is not None and account.password_hash is not None
     except (VerificationError, InvalidHashError):
         right = False
