@@ -63,7 +63,9 @@ class WebWorld:
             client.close()
 
 
-def make_world(engine: Engine, tmp_path, *, accounts: dict | None = None) -> WebWorld:
+def make_world(engine: Engine, tmp_path, *, accounts: dict | None = None, grading: bool = False) -> WebWorld:
+    """``grading``: also exhibit EX-G1 of T-B01 with near-duplicate groups (group 1, shown by item 1, has an
+    encrypted thumbnail) and the media key that opens it (grading_data.grading_sample)."""
     from zoneinfo import ZoneInfo
 
     from unit_scenario import week_of_action
@@ -74,5 +76,8 @@ def make_world(engine: Engine, tmp_path, *, accounts: dict | None = None) -> Web
     with Session(engine) as session, session.begin():
         for name, (role, team) in (ACCOUNTS if accounts is None else accounts).items():
             add_user(session, name=name, role=role, team_ref=team, password=PASSWORD, actor="test")
-    settings = Settings(home=tmp_path / "home", secret_key=SECRET)
+    from grading_data import grading_sample
+
+    media_key = grading_sample(engine) if grading else None
+    settings = Settings(home=tmp_path / "home", secret_key=SECRET, media_key=media_key)
     return WebWorld(create_app(settings, engine=engine), engine)

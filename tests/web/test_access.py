@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
-from web_world import ACCOUNTS
+from web_world import ACCOUNTS, make_world
 
 from tutela.domain.roles import Role
 
@@ -52,6 +52,14 @@ RULES: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/match/feedback"): frozenset(),
     ("GET", "/api/v1/match/banks"): frozenset(),
     ("GET", "/api/v1/match/health"): PUBLIC,
+    ("GET", "/grading"): frozenset({Role.EXAMINER}),
+    ("GET", "/grading/exhibits/{exhibit_ref}"): frozenset({Role.EXAMINER}),
+    ("POST", "/grading/groups/{group_id}/grade"): frozenset({Role.EXAMINER}),
+    ("GET", "/grading/supervisor"): frozenset({Role.SUPERVISOR}),
+    ("GET", "/grading/thumbnails/{item_ref}.jpg"): frozenset({Role.EXAMINER, Role.SUPERVISOR}),
+    ("POST", "/grading/thumbnails/{item_ref}/clear"): frozenset({Role.EXAMINER, Role.SUPERVISOR}),
+    ("GET", "/api/v1/grading/exhibits/{exhibit_ref}/states"): frozenset({Role.EXAMINER}),
+    ("GET", "/api/v1/grading/exposure"): frozenset({Role.SUPERVISOR}),
 }
 MOUNTS = {"/static": PUBLIC}
 # Path values per route: records of team T-B01 (the examiner's and investigator's own team).
@@ -67,10 +75,24 @@ SAMPLES: dict[str, dict[str, str]] = {
     "/reports/operations/{ref}.{fmt}": {"ref": "OP-WOA", "fmt": "html"},
     "/reports/unit.{fmt}": {"fmt": "html"},
     "/reports/public.{fmt}": {"fmt": "html"},
+    # web_world's grading sample: exhibit EX-G1 of T-B01, its largest group 1, shown by item 1
+    "/grading/exhibits/{exhibit_ref}": {"exhibit_ref": "EX-G1"},
+    "/api/v1/grading/exhibits/{exhibit_ref}/states": {"exhibit_ref": "EX-G1"},
+    "/grading/groups/{group_id}/grade": {"group_id": "1"},
+    "/grading/thumbnails/{item_ref}.jpg": {"item_ref": "1"},
+    "/grading/thumbnails/{item_ref}/clear": {"item_ref": "1"},
 }
 # Routes whose sample is T-B01's: a user of another borough team is refused (404, as if it did not exist).
 OWN_TEAM_ONLY = {"/cases/{ref}", "/exhibits/{ref}", "/api/v1/cases/{ref}", "/api/v1/exhibits/{ref}",
                  "/reports/cases/{ref}/charging.{fmt}", "/reports/cases/{ref}.{fmt}"}
+
+
+@pytest.fixture
+def web(engine, tmp_path):
+    """The world of tests/web with grading's sample exhibit too (every grading route needs a record to answer)."""
+    world = make_world(engine, tmp_path, grading=True)
+    yield world
+    world.close()
 
 
 def _routes(app) -> list[tuple[str, str]]:

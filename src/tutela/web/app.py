@@ -44,7 +44,7 @@ def secret_of(settings: Settings) -> str:
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    from tutela.web import api, pages, reports_pages, signin
+    from tutela.web import api, grading, grading_thumbnails, pages, reports_pages, signin
 
     secret = secret_of(settings)
     if engine is None:
@@ -62,6 +62,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(reports_pages.router)
     _add_match_service(app, settings, engine)
+    app.include_router(grading.router)
+    app.include_router(grading_thumbnails.router)
+    app.include_router(grading.api_router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi_document(user: SignedInUser = Depends(current_user)) -> dict:
