@@ -112,6 +112,7 @@ def current_user(request: Request, db: Session = Depends(db_session)) -> SignedI
     user = SignedInUser(id=account.id, name=account.name, role=role, team_id=account.team_id,
                         sees_all_teams=sees_all_teams(role, account.team_kind), team=account.team,
                         csrf_token=keys(request).csrf("session", token))
+    db.rollback()  # end the read: the connection goes back to the pool while the page asks for its own
     request.state.user = user
     return user
 
