@@ -59,14 +59,16 @@ def main() -> None:
         print(f"  new entries live {live['live_after']:.1f} s after the last import "
               f"(reload every {env['TUTELA_MATCH_RELOAD_SECONDS']} s); memory: {_memory(pid)}")
 
-    faiss_env = {**env, "PYTHONPATH": str(BENCH), "TUTELA_MATCH_WORKERS": str(WORKERS)}
+    # One OpenMP thread a worker, as our index answers a request on one thread: two workers with two spinning
+    # OpenMP threads each on two cores starve one another (requests past a minute on a loaded machine).
+    faiss_env = {**env, "PYTHONPATH": str(BENCH), "TUTELA_MATCH_WORKERS": str(WORKERS), "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "uvicorn", "match_service:faiss_app", "--factory", "--workers", str(WORKERS),
                "--log-level", "warning"]
     _index_current(work)
     with _server(command, faiss_env, uvicorn_port=True) as (url, pid):
         _warm(url, key, queries, requests=1)
-        flat = _run_load(url, key, queries, seconds=args.faiss_seconds, clients=args.clients,
-                         max_requests=args.faiss_requests)
+        flat = _run_load(url, key, queries, seconds=args.faiss_seconds, clients=WORKERS,
+                         max_requests=args.faiss_requests, timeout=600)
         _report("faiss IndexBinaryFlat behind the same API", flat)
         print(f"  memory after load: {_memory(pid)}")
     ratio = steady["rate"] / flat["rate"] if flat["rate"] else float("inf")
@@ -80,8 +82,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="steady load duration")
     parser.add_argument("--clients", type=int, default=4, help="client threads (requests in flight)")
     parser.add_argument("--added", type=int, default=100_000, help="entries imported during the live phase")
-    parser.add_argument("--faiss-seconds", type=float, default=30.0)
-    parser.add_argument("--faiss-requests", type=int, default=40)
+    parser.add_argument("--faiss-seconds", type=float, default=60.0)
+    parser.add_argument("--faiss-requests", type=int, default=10)
     return parser.parse_args()
 
 
@@ -252,11 +254,11 @@ def _get(url: str) -> dict:
 
 def _warm(url: str, key: str, queries: np.ndarray, requests: int = 8) -> None:
     """Each worker compiles its kernels and touches the index once before timing starts."""
-    _run_load(url, key, queries, seconds=600, clients=WORKERS, max_requests=requests)
+    _run_load(url, key, queries, seconds=600, clients=WORKERS, max_requests=requests, timeout=600)
 
 
 def _run_load(url: str, key: str, queries: np.ndarray, *, seconds: float, clients: int,
-              max_requests: int | None = None) -> dict:
+              max_requests: int | None = None, timeout: float = 60) -> dict:
     import httpx
 
     hexes = [bytes(row).hex() for row in queries]
@@ -268,7 +270,7 @@ def _run_load(url: str, key: str, queries: np.ndarray, *, seconds: float, client
 
     def client(seed: int) -> None:
         rng = np.random.default_rng(seed)
-        with httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {key}"}) as http:
+        with httpx.Client(base_url=url, timeout=timeout, headers={"Authorization": f"Bearer {key}"}) as http:
             while time.monotonic() < stop_at:
                 with lock:
                     if max_requests is not None and sent[0] >= max_requests:
