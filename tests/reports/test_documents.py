@@ -143,3 +143,38 @@ def test_unit_report_shows_examiner_exposure_per_day(queries):
         {"day": "2025-03-12", "examiner": "ann", "blurred": 1, "clear": 0}]
     html = render_html(unit_document(report))
     assert "thumbnails shown to examiners per day (blurred and clear)" in html
+
+
+def test_unit_report_shows_matches_and_takedowns_per_partner_per_week(queries, tmp_path):
+    from types import SimpleNamespace
+
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from tutela.services.reports import store_extras
+    from tutela.store.partners import record_matches, report_takedown
+    from tutela.store.tables import Bank
+    from tutela.store.users import User
+
+    engine = queries.engine
+    found = SimpleNamespace(bank_id=0, entry_id=1, category="a", hash_type="pdq", distance=4)
+    with Session(engine) as session, session.begin():
+        found.bank_id = session.execute(insert(Bank).values(
+            name="national", trust="trusted", created_at=at(9)()).returning(Bank.id)).scalar_one()
+        partner = session.execute(insert(User).values(name="platform-1", role="partner", created=at(9)())
+                                  .returning(User.id)).scalar_one()
+
+        def when(day: int, month: int = 3) -> datetime:
+            return datetime(2025, month, day, 12, 0, tzinfo=UTC)
+
+        first = record_matches(session, partner, [found, found], when(10))
+        later = record_matches(session, partner, [found], when(18))
+        record_matches(session, partner, [found], when(2, 4))  # after the period
+        report_takedown(session, partner, first[0], "removed", None, when(11))
+        report_takedown(session, partner, later[0], "false_positive", None, when(18))
+    report = unit_overview(queries, LONDON, *MARCH, extras=store_extras(engine, LONDON), clock=at(9))
+    assert report["takedowns"] == [
+        {"partner": "platform-1", "week": "2025-W11", "matches": 2, "removed": 1, "reported": 0, "false_positive": 0},
+        {"partner": "platform-1", "week": "2025-W12", "matches": 1, "removed": 0, "reported": 0, "false_positive": 1}]
+    text = pdf_text(render_pdf(unit_document(report)), tmp_path)
+    assert "platform partners: matches and takedowns per week" in text and "platform-1 2025-W11 2 1 0 0" in text

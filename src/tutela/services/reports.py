@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine
@@ -63,16 +63,19 @@ Extras = Callable[[date, date], dict[str, list[dict]]]
 
 
 def store_extras(engine: Engine, zone: tzinfo) -> Extras:
-    """Examiner exposure over a period (grading's ``exposure_by_day``), for the unit report."""
+    """Examiner exposure (grading's ``exposure_by_day``) and platform partners' matches and takedowns per ISO week
+    (the match service's ``takedown_figures``) over a period, for the unit report."""
     def extras(start: date, end: date) -> dict[str, list[dict]]:
         from sqlalchemy.orm import Session
 
         from tutela.store.grading import exposure_by_day
+        from tutela.store.partners import takedown_figures
 
+        since, until = (datetime.combine(day, time(), zone) for day in (start, end + timedelta(days=1)))
         with Session(engine) as session:
             exposure = [{"day": row.day.isoformat(), "examiner": row.user, "blurred": row.blurred,
                          "clear": row.clear} for row in exposure_by_day(session, start, end)]
-        return {"exposure": exposure}
+            return {"exposure": exposure, "takedowns": takedown_figures(session, since, until, zone)}
 
     return extras
 
