@@ -7,6 +7,11 @@ from enum import StrEnum
 from typing import Any
 
 
+def digest_bytes(value: str | None) -> bytes | None:
+    """A hex digest (as records and files carry it) as the raw bytes the store keeps; no digest stays None."""
+    return bytes.fromhex(value) if value else None
+
+
 class MediaKind(StrEnum):
     STILL = "still"
     VIDEO = "video"

@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from tutela.domain.banks import DEFAULT_PDQ_THRESHOLD, MIN_PDQ_QUALITY
-from tutela.domain.media import HashRecord
+from tutela.domain.media import HashRecord, digest_bytes
 
 
 class Hashed(Protocol):
@@ -69,11 +69,8 @@ class Probe:
 
     @classmethod
     def of(cls, record: HashRecord) -> Probe:
-        return cls(0, _raw(record.sha256), _raw(record.pdq), record.quality)
+        return cls(0, digest_bytes(record.sha256), digest_bytes(record.pdq), record.quality)
 
-
-def _raw(value: str | None) -> bytes | None:
-    return None if value is None else bytes.fromhex(value)
 
 
 @dataclass(frozen=True, slots=True)

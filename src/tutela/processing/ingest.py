@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from tutela.domain.banks import Match, Trust
 from tutela.domain.locator import Locator
-from tutela.domain.media import HashRecord, MediaKind
+from tutela.domain.media import HashRecord, MediaKind, digest_bytes
 from tutela.evidence.archives import ArchiveLimits
 from tutela.hashing.hasher import HashOptions, digest_stream, fill_from, hash_stream, init_worker
 from tutela.matching.matcher import MatchResult, resolved_grade
@@ -59,15 +59,13 @@ class ItemOutcome:
         r, m = self.record, self.match
         return {"ingest_id": ingest_id, "exhibit_id": exhibit_id, "locator_key": self.locator.key(),
                 "locator": self.locator.to_json(), "deleted": self.locator.deleted, "size": r.size,
-                "md5": _raw(r.md5), "sha1": _raw(r.sha1), "sha256": _raw(r.sha256),
-                "kind": str(r.kind) if r.kind else None, "mime": r.mime, "pdq": _raw(r.pdq), "quality": r.quality,
+                "md5": digest_bytes(r.md5), "sha1": digest_bytes(r.sha1), "sha256": digest_bytes(r.sha256),
+                "kind": str(r.kind) if r.kind else None, "mime": r.mime, "pdq": digest_bytes(r.pdq),
+                "quality": r.quality,
                 "outcome": self.outcome, "reason": self.reason, "bank": m.bank if m else None,
                 "category": str(m.category) if m else None, "hash_type": m.hash_type if m else None,
                 "distance": m.distance if m else None}
 
-
-def _raw(value: str | None) -> bytes | None:
-    return bytes.fromhex(value) if value else None
 
 
 # the task -----------------------------------------------------------------------------------------------

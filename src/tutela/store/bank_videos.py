@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, select
 
 from tutela.domain.categories import Category
-from tutela.domain.media import FrameSignature
+from tutela.domain.media import FrameSignature, digest_bytes
 from tutela.errors import UsageError
 from tutela.store.library import LibraryStore
 from tutela.store.tables import BankEntry
@@ -31,7 +31,8 @@ def add_bank_video(engine: Engine, bank_name: str, *, category: Category, frames
         if found is not None:
             return int(found), False
         entry_id = connection.execute(entries.insert().values(
-            bank_id=bank.id, entry_key=key, md5=_raw(md5), sha1=_raw(sha1), sha256=_raw(sha256), pdq=None,
+            bank_id=bank.id, entry_key=key, md5=digest_bytes(md5), sha1=digest_bytes(sha1), sha256=digest_bytes(sha256),
+            pdq=None,
             category=category.value, series=series, victim_identified=None, comments=comments,
             extra={"kind": "video", "frames": len(frames)})).inserted_primary_key[0]
         connection.execute(BankEntryFrame.__table__.insert(), [
@@ -48,6 +49,3 @@ def _video_key(category: Category, frames: Sequence[FrameSignature], *digests: s
         key.update(bytes.fromhex(frame.pdq))
     return key.digest()
 
-
-def _raw(value: str | None) -> bytes | None:
-    return bytes.fromhex(value) if value else None
