@@ -34,8 +34,13 @@ class DigestTable:
         for entry_id, digest in pairs:
             ids.append(entry_id)
             raw += digest
-        digests = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, length)
-        prefixes = digests[:, :8].copy().view(">u8").ravel().astype(np.uint64)
+        return cls.from_arrays(np.asarray(ids, dtype=np.int64),
+                               np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, length))
+
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, digests: np.ndarray) -> DigestTable:
+        """The table of ``digests`` (rows of bytes) carried by entries ``ids``, in any order."""
+        prefixes = np.ascontiguousarray(digests[:, :8]).view(">u8").ravel().astype(np.uint64)
         order = np.argsort(prefixes, kind="stable")
         return cls(prefixes[order], digests[order], np.asarray(ids, dtype=np.int64)[order])
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tutela.matching.digest_index import DigestIndex, DigestIndexError
+from tutela.matching.digest_index import DIGEST_LENGTHS, DigestIndex, DigestIndexError, DigestTable
 from tutela.matching.matcher import BLANK_DISTANCE, MAX_BITS_SET, MIN_BITS_SET, flat_picture_hashes
 
 PDQ_FILE = "pdq.idx"
@@ -42,7 +42,9 @@ def _digest_index(folder: Path, store, generation: int) -> DigestIndex:
             return exact
     except DigestIndexError:
         pass
-    exact = DigestIndex.build(store.digest_rows(), generation)
+    columns = store.hash_columns(tuple(DIGEST_LENGTHS))
+    exact = DigestIndex({name: DigestTable.from_arrays(*columns[name].arrays(width))
+                         for name, width in DIGEST_LENGTHS.items()}, generation)
     exact.save(folder)
     return exact
 
@@ -84,8 +86,4 @@ def build_near_index(ids: np.ndarray, rows: np.ndarray, generation: int):
 
 def pdq_rows(store) -> tuple[np.ndarray, np.ndarray]:
     """Entry ids and PDQ rows of every library entry with a PDQ."""
-    ids, hashes = [], bytearray()
-    for entry_id, pdq, _bank in store.pdq_rows():
-        ids.append(entry_id)
-        hashes += pdq
-    return np.asarray(ids, dtype=np.int64), np.frombuffer(bytes(hashes), dtype=np.uint8).reshape(-1, 32)
+    return store.hash_columns(("pdq",))["pdq"].arrays(32)

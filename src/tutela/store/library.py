@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 
+import numpy as np
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -173,21 +175,23 @@ class LibraryStore:
                                    victim_identified=row.victim_identified, comments=row.comments,
                                    source_line=row.id, extra=row.extra or {})
 
-    def pdq_rows(self) -> Iterator[tuple[int, bytes, int]]:
-        """(entry id, PDQ bytes, bank id) of every entry with a PDQ, for building the near-match index."""
-        table = BankEntry.__table__
-        query = select(table.c.id, table.c.pdq, table.c.bank_id).where(table.c.pdq.is_not(None)).order_by(table.c.id)
-        with self.engine.connect() as connection, _closing(
-                connection.execution_options(yield_per=50_000).execute(query)) as result:
-            yield from result
-
-    def digest_rows(self) -> Iterator[tuple[int, bytes | None, bytes | None, bytes | None]]:
-        """(entry id, md5, sha1, sha256) of every entry, for building the digest index."""
-        table = BankEntry.__table__
-        query = select(table.c.id, table.c.md5, table.c.sha1, table.c.sha256).order_by(table.c.id)
-        with self.engine.connect() as connection, _closing(
-                connection.execution_options(yield_per=50_000).execute(query)) as result:
-            yield from result
+    def hash_columns(self, names: Sequence[str]) -> dict[str, HashColumn]:
+        """For each hash type in ``names``: the ids of the entries that carry one and those hashes end to end,
+        in id order, for building the matching indexes. One streamed read of the table, turned into columns a
+        batch at a time by C-level zips and joins: row by row through SQLAlchemy this took 10 s a million."""
+        unknown = set(names) - set(HASH_FIELDS)
+        if unknown or not names:
+            raise ValueError(f"not hash columns: {sorted(unknown) or names}")
+        columns = {name: HashColumn() for name in names}
+        query = f"SELECT id, {', '.join(names)} FROM bank_entries ORDER BY id"  # names checked above
+        with self.engine.connect() as connection, _closing(connection.execution_options(
+                stream_results=True).exec_driver_sql(query)) as result:
+            cursor = result.cursor  # the DBAPI's own (server-side on PostgreSQL): no Row object per row
+            while rows := cursor.fetchmany(50_000):
+                ids, *values = zip(*rows, strict=True)
+                for name, hashes in zip(names, values, strict=True):
+                    columns[name].extend(ids, hashes)
+        return columns
 
     def entries_by_id(self, ids: Sequence[int]) -> dict[int, object]:
         table, banks = BankEntry.__table__, Bank.__table__
@@ -265,6 +269,25 @@ class LibraryStore:
 _COLUMNS = ("entry_key", "md5", "sha1", "sha256", "pdq", "category", "series", "victim_identified", "comments",
             "extra")
 _WIDTHS = {"entry_key": 16, "md5": 16, "sha1": 20, "sha256": 32, "pdq": 32}
+
+
+class HashColumn:
+    """The entries carrying one hash type: their ids and their hashes end to end (fixed width)."""
+
+    def __init__(self) -> None:
+        self.ids, self.hashes = array("q"), bytearray()
+
+    def extend(self, ids: Sequence[int], hashes: Sequence[bytes | None]) -> None:
+        if None in hashes:
+            kept = [pair for pair in zip(ids, hashes, strict=True) if pair[1] is not None]
+            ids, hashes = [i for i, _ in kept], [h for _, h in kept]
+        self.ids.extend(ids)
+        self.hashes += b"".join(hashes)
+
+    def arrays(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """(entry ids as int64, hashes as rows of ``width`` bytes), sharing this column's memory."""
+        return (np.frombuffer(self.ids, dtype=np.int64),
+                np.frombuffer(self.hashes, dtype=np.uint8).reshape(-1, width))
 
 
 @dataclass
