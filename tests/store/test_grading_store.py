@@ -148,3 +148,32 @@ def test_member_hashes_are_every_members_digests(engine, data):
     assert len(hashes) == 3
     assert all(len(md5) == 16 and len(sha1) == 20 and len(sha256) == 32 and len(pdq) == 32
                for md5, sha1, sha256, pdq in hashes)
+
+
+def test_groups_held_for_one_examiner_come_last_for_the_others_until_the_hold_runs_out(engine, data):
+    ann, bob, cat = data.users["ann"], data.users["bob"], data.users["cat"]
+    later = NOW + timedelta(minutes=15)
+
+    def queue(user, now=NOW):
+        with Session(engine) as session:
+            return [card.group_id for card in grading.queue(session, exhibit_id=data.exhibit_id, user_id=user,
+                                                            now=now)]
+
+    def hold(user, groups, now=NOW):
+        with Session(engine) as session, session.begin():
+            grading.hold(session, user_id=user, group_ids=groups, until=now + timedelta(minutes=15), now=now)
+
+    first, second, third = data.groups  # sizes 3, 2, 1
+    hold(ann, [first])
+    assert queue(bob) == [second, third, first]  # bob starts where ann is not; ann's group is still there
+    assert queue(ann) == [first, second, third]  # her own hold does not move it for her
+    hold(bob, [first, second])  # bob's page showed ann's group too: it stays ann's
+    assert queue(cat) == [third, first, second]
+    hold(bob, [third])  # bob's next page gives back what he held before
+    assert queue(cat) == [second, first, third]
+    assert queue(cat, now=later) == [first, second, third]  # holds run out
+    vote(engine, first, ann, A)  # a vote gives the group back at once
+    assert queue(cat) == [first, second, third]
+    hold(cat, [second], now=later)
+    hold(bob, [second], now=later)  # cat's hold is live: bob does not take it over
+    assert queue(ann, now=later) == [third, second]

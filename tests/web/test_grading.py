@@ -159,6 +159,18 @@ def test_two_examiners_on_one_group_at_once_the_second_sees_a_conflict(any_world
     assert again.status_code == 409 and "already graded" in again.json()["detail"]
 
 
+def test_examiners_sharing_an_exhibit_start_on_different_groups(any_world, monkeypatch):
+    monkeypatch.setattr("tutela.web.grading.QUEUE_PAGE", 1)  # a card a page: three groups, three examiners
+    first_card = {}
+    for name in ("ann", "bob", "cat"):
+        client, headers = signed_in(any_world, name)
+        first_card[name] = int(re.search(r'data-group="(\d+)"', client.get("/grading/exhibits/EX-1").text)[1])
+    assert list(first_card.values()) == any_world.data.groups  # largest first, each held for who was shown it
+    assert grade(client, headers, first_card["cat"], "b", 0).status_code == 200  # cat's vote gives hers back
+    again = client.get("/grading/exhibits/EX-1").text
+    assert int(re.search(r'data-group="(\d+)"', again)[1]) == any_world.data.groups[0]  # all held: she shares
+
+
 def test_a_plain_form_post_grades_and_goes_back_to_the_queue(world):
     client = world.web.sign_in("ann")
     page = client.get("/grading/exhibits/EX-1")

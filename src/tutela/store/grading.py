@@ -31,7 +31,7 @@ from tutela.domain.grading import (
 )
 from tutela.errors import ConflictError
 from tutela.store.account_tables import User
-from tutela.store.grading_tables import ExposureCount, GradeVote, GroupStanding
+from tutela.store.grading_tables import ExposureCount, GradeVote, GroupLease, GroupStanding
 from tutela.store.ingest_tables import MediaGroup, MediaItem
 from tutela.store.media_groups import UNKNOWN
 from tutela.store.tables import Bank
@@ -39,7 +39,7 @@ from tutela.store.unit_tables import Exhibit
 
 __all__ = [
     "Basis", "CastVote", "DisputedGroup", "ExposureDay", "ItemGrade", "QueueCard", "cast_vote", "count_view",
-    "disputed_groups", "exposure_by_day", "group_standing", "group_states", "item_grades", "mark_exported",
+    "disputed_groups", "exposure_by_day", "group_standing", "group_states", "hold", "item_grades", "mark_exported",
     "member_hashes", "queue", "trusted_unexported", "waiting_counts",
 ]
 
@@ -112,6 +112,8 @@ def cast_vote(session, *, group_id: int, user_id: int, category: Category, seen_
         session.execute(insert(GradeVote).values(group_id=group_id, user_id=user_id, category=category.value, at=at))
     except IntegrityError:
         raise ConflictError("you have already graded this group") from None
+    session.execute(GroupLease.__table__.delete().where(GroupLease.group_id == group_id,
+                                                        GroupLease.user_id == user_id))  # others may take it now
     return CastVote(after, version + 1, after.state is GroupState.TRUSTED)
 
 
@@ -142,20 +144,47 @@ def _waiting_for(user_id: int):
     return and_(~mine, ~closed)
 
 
-def queue(session, *, exhibit_id: int, user_id: int, limit: int = 20, after: Sequence[int] = ()) -> list[QueueCard]:
+def queue(session, *, exhibit_id: int, user_id: int, limit: int = 20, after: Sequence[int] = (),
+          now: datetime | None = None) -> list[QueueCard]:
     """Groups of the exhibit this examiner has not graded and that still take votes, largest (then newest) first.
 
-    ``after`` names groups to leave out this time (the ones the examiner skipped).
+    ``after`` names groups to leave out this time (the ones the examiner skipped). Given ``now``, groups held for
+    another examiner (``hold``) go after the free ones, so examiners sharing an exhibit start on different groups;
+    they are not left out, since every group needs three examiners and a small exhibit may have no free one.
     """
+    held = _held_by_others(session, exhibit_id, user_id, now) if now is not None else set()
     query = (select(MediaGroup.id, MediaGroup.representative_id, MediaGroup.size,
                     func.coalesce(GroupStanding.version, 0), func.coalesce(GroupStanding.votes, 0))
              .outerjoin(GroupStanding, GroupStanding.group_id == MediaGroup.id)
              .where(MediaGroup.exhibit_id == exhibit_id, _waiting_for(user_id))
              .order_by(MediaGroup.size.desc(), MediaGroup.id.desc())
-             .limit(limit))
+             .limit(limit + len(held)))  # enough to fill a page with free groups if there are any
     if after:
         query = query.where(MediaGroup.id.not_in(list(after)))
-    return [QueueCard(*row) for row in session.execute(query)]
+    cards = [QueueCard(*row) for row in session.execute(query)]
+    return sorted(cards, key=lambda card: card.group_id in held)[:limit]  # sorted() keeps the order otherwise
+
+
+def _held_by_others(session, exhibit_id: int, user_id: int, now: datetime) -> set[int]:
+    # A small set (a page per examiner at work), found through the leases rather than the exhibit's groups.
+    query = (select(GroupLease.group_id).join(MediaGroup, MediaGroup.id == GroupLease.group_id)
+             .where(MediaGroup.exhibit_id == exhibit_id, GroupLease.user_id != user_id, GroupLease.until > now))
+    return set(session.execute(query).scalars())
+
+
+def hold(session, *, user_id: int, group_ids: Sequence[int], until: datetime, now: datetime) -> None:
+    """Hold ``group_ids`` for this examiner until ``until``, giving back what they held before. A group another
+    examiner holds stays theirs until their hold runs out."""
+    table = GroupLease.__table__
+    session.execute(table.delete().where(table.c.user_id == user_id))
+    if not group_ids:
+        return
+    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(table).values([{"group_id": g, "user_id": user_id, "until": until} for g in group_ids])
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.group_id], set_={"user_id": statement.excluded.user_id,
+                                                 "until": statement.excluded.until},
+        where=table.c.until <= now))
 
 
 def waiting_counts(session, *, user_id: int, exhibit_ids: Exhibits) -> dict[int, int]:

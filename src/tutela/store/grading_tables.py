@@ -64,3 +64,20 @@ class ExposureCount(Base):
 # The queue reads an exhibit's groups largest first (size, then id, both descending) and stops after a page:
 # this index on ingest's table lets it walk them in that order instead of sorting every group of the exhibit.
 Index("ix_media_groups_queue", MediaGroup.exhibit_id, MediaGroup.size, MediaGroup.id)
+
+
+class GroupLease(Base):
+    """A group held for the examiner whose queue page shows it, until ``until``.
+
+    Examiners sharing an exhibit are then shown different groups instead of all racing for the largest one (a
+    race would still be safe, see ``GroupStanding.version``, but four of five examiners would lose it). A vote or
+    the examiner's next page gives the group back; a lease left behind by someone who walked away runs out.
+    """
+
+    __tablename__ = "group_leases"
+    group_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_group_leases_user_id", "user_id"),)

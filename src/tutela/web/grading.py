@@ -36,6 +36,7 @@ LABELS = {Category.A: "A", Category.B: "B", Category.C: "C", Category.NOT_INDECE
 QUEUE_PAGE = 20
 MAX_SKIPPED = 200
 EXPOSURE_DAYS = 14
+HOLD = timedelta(minutes=15)  # a page of cards is held this long for the examiner it was shown to
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["grading"])
@@ -66,7 +67,10 @@ def exhibits_to_grade(request: Request, user: SignedInUser = Depends(examiners),
 def queue_page(request: Request, exhibit_ref: str, skip: list[int] = Query(default=[], max_length=MAX_SKIPPED),
                user: SignedInUser = Depends(examiners), db: Session = Depends(db_session)) -> Response:
     exhibit = exhibit_in_scope(db, user, exhibit_ref)
-    cards = grading.queue(db, exhibit_id=exhibit.id, user_id=user.id, limit=QUEUE_PAGE, after=skip)
+    now = datetime.now(UTC)
+    cards = grading.queue(db, exhibit_id=exhibit.id, user_id=user.id, limit=QUEUE_PAGE, after=skip, now=now)
+    grading.hold(db, user_id=user.id, group_ids=[card.group_id for card in cards], until=now + HOLD, now=now)
+    db.commit()
     return render(request, "grading_queue.html", user, exhibit=exhibit, cards=cards, skipped=skip,
                   keys={key: category.value for key, category in KEYS.items()}, skip_key=SKIP_KEY,
                   clear_key=CLEAR_KEY, labels={c.value: label for c, label in LABELS.items()},
