@@ -112,3 +112,46 @@ def test_serve_needs_a_secret_key_and_then_serves_the_sign_in_page(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listing:
+            found.update(int(child) for child in listing.read().split())
+    return found
+
+
+def test_serve_with_workers_answers_from_several_processes_with_one_sign_in(cli, tmp_path):
+    _team(cli)
+    assert cli("user", "add", "alice", "--role", "examiner", "--team", "T-B01",
+               stdin=f"{PASSWORD}\n{PASSWORD}\n".encode()).status == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTELA_")} | {
+        "TUTELA_HOME": str(tmp_path / "home"), "TUTELA_SECRET_KEY": "k" * 40}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tutela", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx2.get(f"{base}/login", timeout=5)
+                break
+            except httpx2.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+                time.sleep(0.2)
+        assert len(_children(server.pid)) >= 2  # the worker processes (uvicorn's supervisor is the parent)
+        with httpx2.Client(base_url=base, timeout=10) as browser:
+            form = browser.get("/login").text
+            token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            signed = browser.post("/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token,
+                                                  "next": "/"})
+            assert signed.status_code == 303, signed.text[:300]
+            cookies = dict(browser.cookies.items())
+        for _ in range(10):  # a new connection each time: either worker may answer, and both know the session
+            with httpx2.Client(base_url=base, timeout=10, cookies=cookies) as again:
+                assert again.get("/api/v1/me").json()["name"] == "alice"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -13,12 +13,10 @@ def serve_command(host: str = typer.Option("127.0.0.1", "--host", help="address 
                   port: int = typer.Option(8000, "--port", min=0, max=65535, help="port (0: any free one)"),
                   match_only: bool = typer.Option(False, "--match-only", help="only the match service "
                                                   "(/api/v1/match), for a deployment that holds no case data"),
-                  workers: int | None = typer.Option(None, "--workers", min=1, max=64, help="worker processes of "
-                                                     "--match-only (default TUTELA_MATCH_WORKERS); they share "
-                                                     "one mapped copy of the indexes")) -> None:
+                  workers: int | None = typer.Option(None, "--workers", min=1, max=64, help="worker processes "
+                                                     "(default 1; with --match-only TUTELA_MATCH_WORKERS, "
+                                                     "sharing one mapped copy of the indexes)")) -> None:
     """Serve the web application and its JSON API (/api/v1) with uvicorn."""
-    import uvicorn
-
     from tutela.cli.common import settings
 
     config = settings()
@@ -27,11 +25,6 @@ def serve_command(host: str = typer.Option("127.0.0.1", "--host", help="address 
 
         serve_match_only(config, host=host, port=port, workers=workers or config.match_workers)
         return
-    from tutela.web.app import create_app, secret_of
+    from tutela.web.app import serve_app
 
-    secret_of(config)  # refuse at once, before the store is opened, when the secret is missing
-    app = create_app(config)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
-    finally:
-        app.state.engine.dispose()
+    serve_app(config, host=host, port=port, workers=workers or 1)

@@ -75,6 +75,39 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+FACTORY = "tutela.web.app:app_from_environment"
+
+
+def app_from_environment() -> FastAPI:
+    """What each uvicorn worker process calls: settings from TUTELA_* as the parent had them."""
+    from tutela.settings import load_settings
+
+    return create_app(load_settings())
+
+
+def serve_app(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Serve the whole application with uvicorn, in ``workers`` processes when more than one.
+
+    Each process has its own connection pool; what must hold across them already lives in the store (the audit
+    chain's head row, lock-outs, grading versions and holds). The quick per-address sign-in limit is per process.
+    """
+    import uvicorn
+
+    secret_of(settings)  # refuse at once, before the store is opened, when the secret is missing
+    options = {"host": host, "port": port, "log_level": "info", "proxy_headers": False, "server_header": False}
+    if workers == 1:
+        app = create_app(settings)
+        try:
+            uvicorn.run(app, **options)
+        finally:
+            app.state.engine.dispose()
+        return
+    from tutela.services.store import open_store
+
+    open_store(settings).dispose()  # a store that needs upgrading is refused here, once, not by every worker
+    uvicorn.run(FACTORY, factory=True, workers=workers, **options)
+
+
 def _add_match_service(app: FastAPI, settings: Settings, engine: Engine) -> None:
     """/api/v1/match for partners' API keys (tutela.web.match_api); its library loads on the first call and
     its watcher stops with the app."""
