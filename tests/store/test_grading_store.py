@@ -177,3 +177,14 @@ def test_groups_held_for_one_examiner_come_last_for_the_others_until_the_hold_ru
     hold(cat, [second], now=later)
     hold(bob, [second], now=later)  # cat's hold is live: bob does not take it over
     assert queue(ann, now=later) == [third, second]
+
+
+def test_a_hold_says_which_groups_it_got(engine, data):
+    first, second, third = data.groups
+    with Session(engine) as session, session.begin():
+        assert grading.hold(session, user_id=data.users["ann"], group_ids=[first, second],
+                            until=NOW + timedelta(minutes=15), now=NOW) == {first, second}
+    with Session(engine) as session, session.begin():
+        assert grading.hold(session, user_id=data.users["bob"], group_ids=[first, second, third],
+                            until=NOW + timedelta(minutes=15), now=NOW) == {third}
+        assert grading.hold(session, user_id=data.users["bob"], group_ids=[], until=NOW, now=NOW) == set()

@@ -171,6 +171,30 @@ def test_examiners_sharing_an_exhibit_start_on_different_groups(any_world, monke
     assert int(re.search(r'data-group="(\d+)"', again)[1]) == any_world.data.groups[0]  # all held: she shares
 
 
+def test_an_examiner_who_loses_a_race_for_a_page_is_given_other_groups(any_world, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from tutela.store import grading as store
+
+    monkeypatch.setattr("tutela.web.grading.QUEUE_PAGE", 1)
+    real_queue, raced = store.queue, []
+
+    def queue_then_bob_takes_the_first(session, **kw):
+        cards = real_queue(session, **kw)
+        if not raced:  # bob's page commits between ann's read and her hold
+            raced.append(cards[0].group_id)
+            with Session(any_world.web.engine) as other, other.begin():
+                now = datetime.now(UTC)
+                store.hold(other, user_id=any_world.data.users["bob"], group_ids=[cards[0].group_id],
+                           until=now + timedelta(minutes=15), now=now)
+        return cards
+
+    monkeypatch.setattr(store, "queue", queue_then_bob_takes_the_first)
+    client, _ = signed_in(any_world, "ann")
+    shown = int(re.search(r'data-group="(\d+)"', client.get("/grading/exhibits/EX-1").text)[1])
+    assert raced == [any_world.data.groups[0]] and shown == any_world.data.groups[1]
+
+
 def test_a_plain_form_post_grades_and_goes_back_to_the_queue(world):
     client = world.web.sign_in("ann")
     page = client.get("/grading/exhibits/EX-1")

@@ -172,19 +172,20 @@ def _held_by_others(session, exhibit_id: int, user_id: int, now: datetime) -> se
     return set(session.execute(query).scalars())
 
 
-def hold(session, *, user_id: int, group_ids: Sequence[int], until: datetime, now: datetime) -> None:
-    """Hold ``group_ids`` for this examiner until ``until``, giving back what they held before. A group another
-    examiner holds stays theirs until their hold runs out."""
+def hold(session, *, user_id: int, group_ids: Sequence[int], until: datetime, now: datetime) -> set[int]:
+    """Hold ``group_ids`` for this examiner until ``until``, giving back what they held before; returns the ones
+    now held for them. A group another examiner holds stays theirs until their hold runs out."""
     table = GroupLease.__table__
     session.execute(table.delete().where(table.c.user_id == user_id))
     if not group_ids:
-        return
+        return set()
     dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = dialect_insert(table).values([{"group_id": g, "user_id": user_id, "until": until} for g in group_ids])
-    session.execute(statement.on_conflict_do_update(
+    statement = statement.on_conflict_do_update(
         index_elements=[table.c.group_id], set_={"user_id": statement.excluded.user_id,
                                                  "until": statement.excluded.until},
-        where=table.c.until <= now))
+        where=table.c.until <= now)
+    return set(session.execute(statement.returning(table.c.group_id)).scalars())
 
 
 def waiting_counts(session, *, user_id: int, exhibit_ids: Exhibits) -> dict[int, int]:

@@ -67,14 +67,26 @@ def exhibits_to_grade(request: Request, user: SignedInUser = Depends(examiners),
 def queue_page(request: Request, exhibit_ref: str, skip: list[int] = Query(default=[], max_length=MAX_SKIPPED),
                user: SignedInUser = Depends(examiners), db: Session = Depends(db_session)) -> Response:
     exhibit = exhibit_in_scope(db, user, exhibit_ref)
-    now = datetime.now(UTC)
-    cards = grading.queue(db, exhibit_id=exhibit.id, user_id=user.id, limit=QUEUE_PAGE, after=skip, now=now)
-    grading.hold(db, user_id=user.id, group_ids=[card.group_id for card in cards], until=now + HOLD, now=now)
-    db.commit()
+    cards = _held_page(db, exhibit.id, user.id, skip)
     return render(request, "grading_queue.html", user, exhibit=exhibit, cards=cards, skipped=skip,
                   keys={key: category.value for key, category in KEYS.items()}, skip_key=SKIP_KEY,
                   clear_key=CLEAR_KEY, labels={c.value: label for c, label in LABELS.items()},
                   states=grading.group_states(db, exhibit.id))
+
+
+def _held_page(db: Session, exhibit_id: int, user_id: int, skip: list[int]) -> list[grading.QueueCard]:
+    """A page of cards, held for this examiner. Examiners opening the exhibit at the same moment all see the same
+    free groups; the holds settle who gets each (a hold waits for the other's to commit, then finds it taken), and
+    the loser asks again, now seeing the winner's holds. A page that could not all be held is still shown."""
+    for _ in range(3):
+        now = datetime.now(UTC)
+        cards = grading.queue(db, exhibit_id=exhibit_id, user_id=user_id, limit=QUEUE_PAGE, after=skip, now=now)
+        held = grading.hold(db, user_id=user_id, group_ids=[card.group_id for card in cards], until=now + HOLD,
+                            now=now)
+        db.commit()
+        if len(held) == len(cards):
+            break
+    return cards
 
 
 @router.post("/grading/groups/{group_id}/grade")
