@@ -159,18 +159,19 @@ def test_lookup_reader_serves_only_an_existing_sqlite_store_at_this_revision(tmp
     assert SqliteLibraryReader.open(None, home) is None  # to be upgraded first: the full path does that
 
 
-def test_hash_columns_hold_each_hash_type_of_the_entries_that_carry_it_in_id_order(engine):
+def test_hash_columns_hold_each_hash_type_of_the_entries_that_carry_it_in_id_order(engine, monkeypatch):
+    monkeypatch.setattr("tutela.store.library.COLUMN_BATCH", 7)  # several fetches, the last one short
     store = LibraryStore(engine)
     store.add_bank("b", trust=Trust.TRUSTED)
     entries = random_entries(30)
-    for at in range(0, 30, 3):  # every third entry has no PDQ, every fifth no MD5
+    for at in range(1, 30, 3):  # every third entry has no PDQ, every fifth no MD5 (the first has all)
         entries[at] = replace(entries[at], pdq=None)
-    for at in range(0, 30, 5):
+    for at in range(1, 30, 5):
         entries[at] = replace(entries[at], md5=None)
     _import(store, "b", entries)
     stored = list(store.entries("b"))  # id order
-    columns = store.hash_columns(("md5", "sha1", "pdq"))
-    for name, width in (("md5", 16), ("pdq", 32)):
+    columns = store.hash_columns(("md5", "sha1", "sha256", "pdq"))
+    for name, width in (("md5", 16), ("sha256", 32), ("pdq", 32)):
         ids, hashes = columns[name].arrays(width)
         carrying = [e for e in stored if getattr(e, name)]
         assert ids.tolist() == [e.source_line for e in carrying]

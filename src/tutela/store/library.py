@@ -28,6 +28,7 @@ from tutela.formats.entries import (
 from tutela.store.tables import Bank, BankEntry, LibraryImport, StoreMeta
 
 BATCH = 50_000
+COLUMN_BATCH = 50_000  # rows a fetch when reading hash columns
 MAX_PROBLEMS_KEPT = 1000
 GENERATION_KEY = "library_generation"
 _fromhex = bytes.fromhex
@@ -184,13 +185,19 @@ class LibraryStore:
             raise ValueError(f"not hash columns: {sorted(unknown) or names}")
         columns = {name: HashColumn() for name in names}
         query = f"SELECT id, {', '.join(names)} FROM bank_entries ORDER BY id"  # names checked above
-        with self.engine.connect() as connection, _closing(connection.execution_options(
-                stream_results=True).exec_driver_sql(query)) as result:
-            cursor = result.cursor  # the DBAPI's own (server-side on PostgreSQL): no Row object per row
-            while rows := cursor.fetchmany(50_000):
-                ids, *values = zip(*rows, strict=True)
-                for name, hashes in zip(names, values, strict=True):
-                    columns[name].extend(ids, hashes)
+        with self.engine.connect() as connection:
+            # The DBAPI's own cursor, not SQLAlchemy's rows: no Row object per row. On PostgreSQL a named
+            # (server-side) cursor, so that ten million rows are not all sent at once.
+            named = {"name": "tutela_hash_columns"} if connection.dialect.name == "postgresql" else {}
+            cursor = connection.connection.cursor(**named)
+            try:
+                cursor.execute(query)
+                while rows := cursor.fetchmany(COLUMN_BATCH):
+                    ids, *values = zip(*rows, strict=True)
+                    for name, hashes in zip(names, values, strict=True):
+                        columns[name].extend(ids, hashes)
+            finally:
+                cursor.close()
         return columns
 
     def entries_by_id(self, ids: Sequence[int]) -> dict[int, object]:
