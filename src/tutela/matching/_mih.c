@@ -20,6 +20,13 @@
 
 #define BLOCK 1024
 #define MAX_THRESHOLD 256
+/* How far ahead the search prefetches: the candidate rows (32 bytes each, at random in the row array) and the
+   buckets of the probes (in the offsets and orders arrays). Out-of-order execution alone kept only a few of these
+   independent misses in flight (~32 ns a random read at 10M entries); explicit prefetches this far ahead cut a
+   10M-entry search from 0.39 to 0.12 ms a query on this machine (bench/match.py). Measured: rows 8/16/32/64/128
+   ahead gave 0.20/0.16/0.13/0.115/0.115 ms, probes 8/16/32/64 about the same from 16 on. */
+#define PREFETCH_ROWS 64
+#define PREFETCH_PROBES 32
 
 #if defined(__x86_64__) && defined(__GNUC__)
 /* The functions that count bits come in two builds, with the POPCNT instruction and without; the loader picks the
@@ -187,6 +194,11 @@ static void part_spans(const Segment *seg, Scratch *s, int64_t radius) {
         int64_t *spans = s->spans + part * seg->mask_length * 2;
         for (int64_t r = 0; r <= radius; r++) {
             for (int64_t probe = done; probe < counts[r]; probe++) {
+                if (probe + PREFETCH_PROBES < counts[r]) {
+                    int64_t ahead =
+                        seg->offset_base[part] + (s->query_keys[part] ^ (int64_t)masks[probe + PREFETCH_PROBES]);
+                    if (ahead >= 0 && ahead < seg->offsets_length) __builtin_prefetch(seg->offsets + ahead);
+                }
                 int64_t base = seg->offset_base[part] + (s->query_keys[part] ^ (int64_t)masks[probe]);
                 int64_t first = 0, stop = 0;
                 if (base >= 0 && base + 1 < seg->offsets_length) {
@@ -259,6 +271,8 @@ HOT static int probe_parts(const Segment *seg, Scratch *s, const uint64_t *query
         const int64_t *spans = s->spans + part * seg->mask_length * 2;
         int64_t probes = seg->mask_counts[part * seg->radius_columns + s->radii[part]];
         for (int64_t probe = 0; probe < probes; probe++) {
+            /* spans are clamped to the array, and a prefetch never faults */
+            if (probe + PREFETCH_PROBES < probes) __builtin_prefetch(order + spans[2 * (probe + PREFETCH_PROBES)]);
             int64_t first = spans[2 * probe], stop = spans[2 * probe + 1];
             if (scratch_candidates(s, count + stop - first) != 0) return -1;
             for (int64_t slot = first; slot < stop; slot++) {
@@ -273,6 +287,7 @@ HOT static int probe_parts(const Segment *seg, Scratch *s, const uint64_t *query
     /* Compact the candidates within threshold in place (branch-free: one independent row read each). */
     int64_t within = 0;
     for (int64_t c = 0; c < count; c++) {
+        if (c + PREFETCH_ROWS < count) __builtin_prefetch(seg->words + 4 * s->candidates[c + PREFETCH_ROWS]);
         int64_t row = s->candidates[c];
         int64_t d = distance(seg->words + 4 * row, query);
         s->candidates[within] = row;
