@@ -34,6 +34,7 @@ def _register_commands() -> None:
         library,
         matching,
         partner,
+        rematch,
         remote,
         serve,
         unit,
@@ -44,6 +45,7 @@ def _register_commands() -> None:
     demo.register(app)
     hashing.register(app)
     ingest.register(app)
+    rematch.register(app)
     library.register(app)
     matching.register(app)
     unit.register(app)

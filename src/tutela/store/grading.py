@@ -156,7 +156,7 @@ def queue(session, *, exhibit_id: int, user_id: int, limit: int = 20, after: Seq
     query = (select(MediaGroup.id, MediaGroup.representative_id, MediaGroup.size,
                     func.coalesce(GroupStanding.version, 0), func.coalesce(GroupStanding.votes, 0))
              .outerjoin(GroupStanding, GroupStanding.group_id == MediaGroup.id)
-             .where(MediaGroup.exhibit_id == exhibit_id, _waiting_for(user_id))
+             .where(MediaGroup.exhibit_id == exhibit_id, MediaGroup.size > 0, _waiting_for(user_id))
              .order_by(MediaGroup.size.desc(), MediaGroup.id.desc())
              .limit(limit + len(held)))  # enough to fill a page with free groups if there are any
     if after:
@@ -194,7 +194,7 @@ def waiting_counts(session, *, user_id: int, exhibit_ids: Exhibits) -> dict[int,
     All the exhibits' groups less those closed or graded by this examiner: both small sets found by index, where
     an anti-join would visit every group of every exhibit in scope.
     """
-    in_scope = MediaGroup.exhibit_id.in_(_ids(exhibit_ids))
+    in_scope = MediaGroup.exhibit_id.in_(_ids(exhibit_ids)) & (MediaGroup.size > 0)  # 0: all known since
     totals = dict(session.execute(select(MediaGroup.exhibit_id, func.count()).where(in_scope)
                                   .group_by(MediaGroup.exhibit_id)).all())
     done = (select(GradeVote.group_id).where(GradeVote.user_id == user_id)
@@ -207,10 +207,11 @@ def waiting_counts(session, *, user_id: int, exhibit_ids: Exhibits) -> dict[int,
 
 def group_states(session, exhibit_id: int) -> dict[str, int]:
     """How many of the exhibit's groups are in each state (ungraded, unverified, trusted, disputed)."""
-    total = session.execute(select(func.count()).where(MediaGroup.exhibit_id == exhibit_id)).scalar_one()
+    shown = (MediaGroup.exhibit_id == exhibit_id) & (MediaGroup.size > 0)  # size 0: every member known since
+    total = session.execute(select(func.count()).where(shown)).scalar_one()
     voted = dict(session.execute(select(GroupStanding.state, func.count())
                                  .join(MediaGroup, MediaGroup.id == GroupStanding.group_id)
-                                 .where(MediaGroup.exhibit_id == exhibit_id).group_by(GroupStanding.state)).all())
+                                 .where(shown).group_by(GroupStanding.state)).all())
     # A standing row is made with a group's first vote: the groups without one are the ungraded.
     voted[GroupState.UNGRADED.value] = total - sum(voted.values()) + voted.get(GroupState.UNGRADED.value, 0)
     return {state.value: voted.get(state.value, 0) for state in GroupState}
