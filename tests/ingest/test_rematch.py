@@ -71,3 +71,19 @@ def test_media_the_library_now_knows_take_its_grade_lose_their_thumbnail_and_lea
 def test_rematch_names_what_does_not_exist_in_one_line(cli):
     refused = cli("rematch", "--case", "CASE-9")
     assert refused.status == 2 and refused.stderr.count("\n") == 1 and "CASE-9" in refused.stderr
+
+
+@pytest.mark.usefixtures("unit")
+def test_a_match_only_in_an_unverified_bank_is_left_for_examiners_at_ingest(cli, tmp_path):
+    (tmp_path / "foreign.csv").write_text(
+        "sha256,category\n" + cli("hash", "--json", str(_folder(tmp_path, "probe", {"IMG_5.jpg": photo(5)})))
+        .json_lines()[0]["sha256"] + ",A\n")
+    assert cli("library", "add-bank", "foreign", "--trust", "unverified").status == 0
+    assert cli("library", "import", str(tmp_path / "foreign.csv"), "--bank", "foreign").status == 0
+    items, summary = _ingest(cli, _folder(tmp_path, "seized", {"IMG_5.jpg": photo(5), "IMG_0.jpg": photo(0)}),
+                             "CASE-1", "EX-1")
+    five = items["IMG_5.jpg"]
+    assert (five["outcome"], five["thumbnail"], five["category"]) == ("unknown_still", True, None)
+    assert five["reason"] == "in unverified bank foreign: to be graded"
+    assert items["IMG_0.jpg"]["outcome"] == "known"  # the trusted bank's grade still stands
+    assert (summary["unknown_stills"], summary["groups"]) == (1, 1)

@@ -125,8 +125,13 @@ class LocalEngine:
 
 # one outcome per file -----------------------------------------------------------------------------------
 def classify(unit: WorkUnit, record: HashRecord, result: MatchResult, first_seen: dict[bytes, str]) -> ItemOutcome:
-    """The file's one outcome. ``first_seen`` (SHA-256 -> first file with it in the exhibit) is updated."""
-    grade = resolved_grade(result.matches)
+    """The file's one outcome. ``first_seen`` (SHA-256 -> first file with it in the exhibit) is updated.
+
+    Only a trusted or ignorable bank's match makes a file known: an unverified bank's grade is not one to stand
+    on (domain/grading.py), so such a file stays unknown, is grouped and graded, and its reason names the bank.
+    """
+    grade = resolved_grade([m for m in result.matches if m.trust is not Trust.UNVERIFIED])
+    hearsay = _unverified_note(result.matches) if grade is None else None
     outcome = ItemOutcome(unit.locator, "failed", record, match=grade)
     if unit.problem is not None or record.sha256 is None:
         outcome.reason = record.error or "not read"
@@ -142,12 +147,17 @@ def classify(unit: WorkUnit, record: HashRecord, result: MatchResult, first_seen
     elif record.error is not None:
         outcome.reason = record.error
     elif record.kind is MediaKind.STILL:
-        outcome.outcome, outcome.reason = "unknown_still", unit.note
+        outcome.outcome, outcome.reason = "unknown_still", _joined(hearsay, unit.note)
     elif record.kind is MediaKind.VIDEO:
-        outcome.outcome, outcome.reason = "unknown_video", unit.note
+        outcome.outcome, outcome.reason = "unknown_video", _joined(hearsay, unit.note)
     else:
         outcome.outcome, outcome.reason = "not_media", _joined(record.mime, unit.note)
     return outcome
+
+
+def _unverified_note(matches: list[Match]) -> str | None:
+    banks = sorted({m.bank for m in matches if m.trust is Trust.UNVERIFIED})
+    return f"in unverified bank {', '.join(banks)}: to be graded" if banks else None
 
 
 def _joined(*parts: str | None) -> str | None:
