@@ -155,3 +155,33 @@ def test_serve_with_workers_answers_from_several_processes_with_one_sign_in(cli,
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_imports_and_exports_at_the_console_are_audited_with_who_ran_them(cli, tmp_path):
+    import getpass
+    import json as json_module
+
+    from sqlalchemy import create_engine, select
+
+    from tutela.store.account_tables import AuditEvent
+
+    _team(cli)
+    (tmp_path / "list.csv").write_text("md5,category\n" + "ab" * 16 + ",A\n")
+    assert cli("library", "add-bank", "national", "--trust", "trusted").status == 0
+    assert cli("library", "import", str(tmp_path / "list.csv"), "--bank", "national").status == 0
+    assert cli("library", "export", str(tmp_path / "out.csv"), "--bank", "national", "--format", "csv").status == 0
+    assert cli("export", "unit", str(tmp_path / "unit.json")).status == 0
+    (tmp_path / "bad.json").write_text(json_module.dumps({"teams": [{"ref": "T-X"}]}))
+    assert cli("import", "unit", str(tmp_path / "bad.json")).status != 0
+    engine = create_engine(f"sqlite:///{tmp_path / 'home' / 'tutela.sqlite3'}")
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEvent.kind, AuditEvent.actor, AuditEvent.subject, AuditEvent.details)
+                                  .where(AuditEvent.kind.in_(["import", "export"])).order_by(AuditEvent.id)).all()
+    engine.dispose()
+    assert [(kind, subject) for kind, _, subject, _ in rows] == [
+        ("import", "bank:national"), ("export", "bank:national"), ("export", "unit"), ("import", "unit")]
+    assert {actor for _, actor, _, _ in rows} == {f"cli:{getpass.getuser()}"}
+    assert rows[0].details["added"] == 1 and len(rows[0].details["file_sha256"]) == 64
+    assert rows[1].details == {"file": "out.csv", "format": "csv", "entries": 1}
+    assert rows[3].details["rejected"] is True
+    assert cli("audit", "verify").status == 0  # in the chain like every other event

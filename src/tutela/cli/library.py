@@ -101,6 +101,7 @@ def import_command(
     """Import a VICS JSON, CSV or MD5 list into a bank: all or nothing, and twice adds nothing."""
     from tutela.cli.common import counting_progress, library_store, say, settings
     from tutela.cli.output import write_json_line
+    from tutela.services.console_audit import record_command
     from tutela.services.library import import_library, profile_from
 
     store = library_store()
@@ -117,6 +118,8 @@ def import_command(
     summary = {"bank": result.bank, "file": str(file), "rows": result.read, "added": result.added,
                "already_present": result.already_present, "invalid": result.problem_count,
                "rejected": result.rejected}
+    record_command(store.engine, kind="import", subject=f"bank:{result.bank}",
+                   details={**summary, "file": file.name, "file_sha256": result.file_sha256})
     if json_out:
         write_json_line(summary)
     elif result.rejected:
@@ -136,9 +139,13 @@ def export_command(
 ) -> None:
     """Write a bank's entries as VICS 2.0 JSON or CSV (re-importing it gives the same entries)."""
     from tutela.cli.common import library_store, say, settings
+    from tutela.services.console_audit import record_command
     from tutela.services.library import export_library, profile_from
 
-    count = export_library(library_store(), file, bank=bank, fmt=fmt.value, profile=profile_from(settings()))
+    store = library_store()
+    count = export_library(store, file, bank=bank, fmt=fmt.value, profile=profile_from(settings()))
+    record_command(store.engine, kind="export", subject=f"bank:{bank}",
+                   details={"file": file.name, "format": fmt.value, "entries": count})
     say(f"{file}: {count:,} entries of {bank} written as {fmt.value}")
 
 

@@ -88,6 +88,7 @@ def export_case_media_command(file: Path = typer.Argument(..., help="the file to
                               fmt: str = FORMAT, json_out: bool = JSON) -> None:
     """The case's graded media as VICS 2.0 (or CSV), with the locator of every copy and how it was graded."""
     from tutela.cli.unit_reports import open_engine
+    from tutela.services.console_audit import record_command
     from tutela.services.library import profile_from
     from tutela.services.reports_exports import export_case_media
     from tutela.settings import load_settings
@@ -95,6 +96,9 @@ def export_case_media_command(file: Path = typer.Argument(..., help="the file to
 
     with open_engine() as (engine, _zone):
         summary = export_case_media(CaseMedia(engine), case, file, fmt=fmt, profile=profile_from(load_settings()))
+        record_command(engine, kind="export", subject=f"case:{case}",
+                       details={"what": "case-media", "file": file.name, "format": fmt,
+                                "records": summary["records"], "items": summary["items"]})
     _say_export(summary, json_out, f"{summary['records']} pictures ({summary['items']} graded items) of {case}")
 
 
@@ -104,6 +108,7 @@ def export_verified_command(file: Path = typer.Argument(..., help="the file to w
                             fmt: str = FORMAT, json_out: bool = JSON) -> None:
     """New hashes three examiners graded alike (no library knew them), for contribution to the library."""
     from tutela.cli.unit_reports import open_engine
+    from tutela.services.console_audit import record_command
     from tutela.services.library import profile_from
     from tutela.services.reports_exports import export_verified_hashes
     from tutela.settings import load_settings
@@ -112,6 +117,8 @@ def export_verified_command(file: Path = typer.Argument(..., help="the file to w
     with open_engine() as (engine, _zone):
         summary = export_verified_hashes(CaseMedia(engine), file, fmt=fmt, profile=profile_from(load_settings()),
                                          case_refs=cases)
+        record_command(engine, kind="export", subject="verified-hashes",
+                       details={"file": file.name, "format": fmt, "cases": cases, "records": summary["records"]})
     _say_export(summary, json_out, f"{summary['records']} verified new hashes")
 
 

@@ -22,12 +22,20 @@ def import_unit_command(file: Path = typer.Argument(..., help="a unit document (
     from tutela.cli.common import say
     from tutela.cli.output import write_json_line
     from tutela.cli.unit import unit_store
+    from tutela.services.console_audit import record_command
     from tutela.services.unit_import import UnitImportRejected, import_unit, read_document
 
     document = read_document(file)
     try:
         with unit_store() as (store, zone):
-            result = import_unit(store, document, zone, source=str(file))
+            try:
+                result = import_unit(store, document, zone, source=str(file))
+            except UnitImportRejected as exc:
+                record_command(store.engine, kind="import", subject="unit",
+                               details={"file": file.name, "rejected": True, "problems": len(exc.problems)})
+                raise
+            record_command(store.engine, kind="import", subject="unit",
+                           details={"file": file.name, "rejected": False, "added": result.added})
     except UnitImportRejected as exc:
         if json_out:
             write_json_line({"file": str(file), "rejected": True, "problems": exc.problems})
@@ -51,11 +59,14 @@ def export_unit_command(file: Path = typer.Argument(..., help="where to write th
 
     from tutela.cli.common import say
     from tutela.cli.unit import unit_store
+    from tutela.services.console_audit import record_command
 
     with unit_store() as (store, _zone):
         document = store.export_document()
-    partial = file.with_name(file.name + ".partial")
-    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    partial.replace(file)
+        partial = file.with_name(file.name + ".partial")
+        partial.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        partial.replace(file)
+        record_command(store.engine, kind="export", subject="unit",
+                       details={"file": file.name, **{k: len(v) for k, v in document.items() if isinstance(v, list)}})
     counts = ", ".join(f"{len(v)} {k}" for k, v in document.items() if isinstance(v, list))
     say(f"{file}: {counts}")

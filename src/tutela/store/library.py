@@ -44,6 +44,7 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
     problem_count: int = 0
     rejected: bool = False
+    file_sha256: str = ""
 
 
 def _bytes(value: str | None) -> bytes | None:
@@ -114,7 +115,7 @@ class LibraryStore:
                        file_sha256: str, fmt: str, progress: Callable[[int], None] | None = None) -> ImportResult:
         """``import_rows`` for rows already made into ``row_batches`` (perhaps by another process)."""
         bank = self.bank(bank_name)
-        result = ImportResult(bank=bank.name)
+        result = ImportResult(bank=bank.name, file_sha256=file_sha256)
         with self.engine.connect() as connection:
             transaction = connection.begin()
             try:
