@@ -15,10 +15,20 @@ MIN_KEPT_SHARE = 0.4    # never keep less than this share of a side: a mostly-fl
 
 
 def _border_lines(lines: np.ndarray, colour: float) -> int:
-    """How many leading lines (rows of ``lines``) are border of ``colour``."""
-    close = np.abs(lines.astype(np.int16) - colour) <= TOLERANCE
-    is_border = close.mean(axis=1) >= SHARE_WITHIN
-    return len(is_border) if is_border.all() else int(np.argmin(is_border))
+    """How many leading lines (rows of ``lines``) are border of ``colour``.
+
+    Read from the edge in blocks that double, stopping at the first block with a line that is not border: most
+    pictures have none, and scanning the whole picture four times cost a pipeline worker a sixth of its time."""
+    done, block = 0, 1
+    while done < len(lines):
+        chunk = lines[done:done + block]
+        close = np.abs(chunk.astype(np.int16) - colour) <= TOLERANCE
+        is_border = close.mean(axis=1) >= SHARE_WITHIN
+        if not is_border.all():
+            return done + int(np.argmin(is_border))
+        done += len(chunk)
+        block *= 2
+    return done
 
 
 def content_box(luma: np.ndarray) -> tuple[int, int, int, int] | None:
