@@ -177,7 +177,9 @@ def describe_os_error(exc: OSError) -> str:
 
 
 def init_worker() -> None:
-    """Per-process set-up for pool workers: decoders registered once."""
+    """Per-process set-up for pool and Dask workers: decoders registered once, large buffers reused."""
+    from tutela.hashing.memory import keep_decode_buffers
     from tutela.hashing.stills import register_decoders
 
     register_decoders()
+    keep_decode_buffers()
