@@ -23,6 +23,7 @@ from tutela.errors import DecodeError, TooLargeError
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
 FAST_MIN_SIDE = 360
+THUMBNAIL_REDUCING_GAP = 1.0  # box-reduce by a whole factor, then bilinear: half the cost of 2.0, for a 256 px picture
 T = TypeVar("T")
 _TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 _ORIENTATION_FIX = {  # EXIF orientation -> the transpose that shows the picture upright (as exif_transpose)
@@ -132,7 +133,7 @@ def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
     source = image if image.mode in ("L", "RGB", "YCbCr") else image.convert("RGB")
     scale = min(1.0, size / max(source.size))
     fitted = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
-    small = source.resize(fitted, Image.Resampling.BILINEAR, reducing_gap=2.0).convert("RGB")
+    small = source.resize(fitted, Image.Resampling.BILINEAR, reducing_gap=THUMBNAIL_REDUCING_GAP).convert("RGB")
     out = io.BytesIO()
     small.save(out, "JPEG", quality=80)
     return Thumbnail(out.getvalue(), small.width, small.height)
