@@ -75,6 +75,12 @@ def hash_unit(unit: WorkUnit) -> HashRecord:
     return _with_unit(unit, functools.partial(hash_stream, options=unit.options))
 
 
+def hash_units_in_turn(units: list[WorkUnit]) -> list[HashRecord]:
+    """``hash_unit`` of each unit, in order: one task for several files where a task costs more than a file's
+    hashing would bear (a Dask task's scheduling and transfers)."""
+    return [hash_unit(unit) for unit in units]
+
+
 @functools.cache
 def _worker_ready() -> None:
     """Once per process, wherever the task runs (a pool worker has it done by its initializer already)."""
