@@ -203,15 +203,23 @@ class LibraryStore:
         return columns
 
     def entries_by_id(self, ids: Sequence[int]) -> dict[int, EntryRow]:
-        """What matching reads of each matched entry, and only that: a match server reads tens of rows a
-        request, and with every hash and the bank's columns besides this was a tenth of its time."""
-        table = BankEntry.__table__
-        columns = (table.c.id, table.c.bank_id, table.c.category, table.c.series, table.c.victim_identified)
-        found = {}
+        """What matching reads of each matched entry, and only that. A match server reads tens of these rows a
+        request: with every column, a join and SQLAlchemy's row processing this was a sixth of its CPU time, so
+        it is one plain statement on the DBAPI cursor."""
+        found: dict[int, EntryRow] = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(ids), 500):
-                query = select(*columns).where(table.c.id.in_(list(ids[start:start + 500])))
-                found.update({row[0]: EntryRow(*row) for row in connection.execute(query)})
+            marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            cursor = connection.connection.cursor()
+            try:
+                for start in range(0, len(ids), 500):
+                    chunk = [int(i) for i in ids[start:start + 500]]
+                    cursor.execute("SELECT id, bank_id, category, series, victim_identified FROM bank_entries "
+                                   f"WHERE id IN ({', '.join([marker] * len(chunk))})", chunk)
+                    for entry_id, bank_id, category, series, victim in cursor.fetchall():
+                        found[entry_id] = EntryRow(entry_id, bank_id, category, series,
+                                                   None if victim is None else bool(victim))
+            finally:
+                cursor.close()
         return found
 
     # figures -------------------------------------------------------------------------------------
