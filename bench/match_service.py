@@ -60,8 +60,11 @@ def main() -> None:
         _report("tutela, steady", steady)
         print(f"  server CPU {(_server_cpu(pid) - cpu) / steady['requests'] * 1000:.1f} ms a request (both workers)")
         print(f"  memory after load: {_memory(pid)}")
+        cpu = _server_cpu(pid)
         live = _live_phase(url, key, queries, work, args)
         _report("tutela, while 100k entries are added", live["load"])
+        print(f"  server CPU {(_server_cpu(pid) - cpu) / live['load']['requests'] * 1000:.1f} ms a request "
+              "(both workers, taking up the new entries included)")
         print(f"  new entries live {live['live_after']:.1f} s after the last import "
               f"(reload every {env['TUTELA_MATCH_RELOAD_SECONDS']} s); memory: {_memory(pid)}")
 

@@ -130,6 +130,21 @@ def test_real_pictures_are_not_blank_like():
         assert not blank_like(hash_still(encoded(picture(320, 240, seed=seed), "PNG")).pdq)
 
 
+def test_blank_like_rows_in_chunks_agrees_with_one_hash_at_a_time(monkeypatch):
+    from tutela.matching import matcher
+
+    monkeypatch.setattr(matcher, "_BLANK_CHUNK", 7)  # many chunks, a flat hash on each side of a boundary
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, 256, (40, 32), dtype=np.uint8)
+    flats = flat_picture_hashes()
+    for position, flat in ((6, flats[3]), (7, flats[100]), (39, flats[-1])):
+        rows[position] = np.frombuffer(bytes.fromhex(_flip_bits(f"{flat:064x}", 5, position)), dtype=np.uint8)
+    rows[20] = 0  # few bits set
+    found = matcher.blank_like_rows(rows)
+    assert found.tolist() == [blank_like(bytes(row).hex()) for row in rows]
+    assert set(np.flatnonzero(found).tolist()) >= {6, 7, 20, 39}
+
+
 def test_near_index_leaves_out_flat_picture_hashes():
     from tutela.hashing.pdq import pdq_from_luma
     from tutela.matching.indexes import build_near_index
