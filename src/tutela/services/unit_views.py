@@ -62,7 +62,10 @@ def referral_weeks(queries: UnitQueries, start: date, end: date, zone: tzinfo, v
 def weekly_chart_png(figures: dict[str, Any]) -> bytes:
     """The report's weekly referral chart (tutela.reports.unit_charts), as PNG bytes; the same figures give the
     same picture, so recent ones are kept rather than drawn again."""
-    return _chart(json.dumps(figures, sort_keys=True))
+    # The lock is taken before the cache is asked: twenty requests for a chart not yet drawn then wait for one
+    # drawing and share it, instead of each drawing it again in turn (seconds for the last, with a cold cache).
+    with _pyplot:
+        return _chart(json.dumps(figures, sort_keys=True))
 
 
 _pyplot = threading.Lock()  # pyplot keeps global state: one chart at a time in a threaded server
@@ -72,8 +75,7 @@ _pyplot = threading.Lock()  # pyplot keeps global state: one chart at a time in 
 def _chart(figures_json: str) -> bytes:
     from tutela.reports.unit_charts import png, weekly_chart
 
-    with _pyplot:
-        return png(weekly_chart, json.loads(figures_json))
+    return png(weekly_chart, json.loads(figures_json))
 
 
 def exhibit_summary(engine, session, exhibit) -> dict[str, Any]:
