@@ -6,11 +6,11 @@ media items (outcomes: 30% known graded A/B/C, 60% unknown stills, 10% duplicate
 finished, so every exhibit page counts its items from the media table: the worst case), 3,000 referrals over
 12 weeks (40% awaiting assessment), one operation with warrants, arrests, safeguarding and continuity.
 Accounts: 12 investigators (one a borough), 4 examiners, 2 referral officers (central), 2 supervisors; real
-argon2 hashes. Server: `tutela serve` (one uvicorn process) on 127.0.0.1; clients: httpx2, each with its own
+argon2 hashes. Server: `tutela serve [--workers N]` on 127.0.0.1; clients: httpx2, each with its own
 session, each asking for every page once a round in its own order, for records of its own team.
 Baseline in the same run and the same load: /static/tutela.css and the sign-in page (/login).
 
-    .venv/bin/python bench/web.py [--media 1000000] [--rounds 10] [--clients 20]
+    .venv/bin/python bench/web.py [--media 1000000] [--rounds 10] [--clients 20] [--workers 1]
 
 Target (issue 7): queue pages and grade posts p95 < 150 ms (the grading engineer adds those to this bench).
 """
@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--media", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="tutela serve --workers")
     args = parser.parse_args()
     from stores import postgres_database
 
@@ -194,7 +195,8 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "TUTELA_DATABASE_URL": url, "TUTELA_SECRET_KEY": SECRET, "TUTELA_HOME": "/tmp"}
-        server = subprocess.Popen([sys.executable, "-m", "tutela", "serve", "--port", str(port)], env=env,
+        server = subprocess.Popen([sys.executable, "-m", "tutela", "serve", "--port", str(port),
+                                   "--workers", str(args.workers)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_up(base, server)
@@ -210,7 +212,7 @@ def main() -> None:
 def report(timings: dict[str, list[float]], args, wall: float, server_rss: float) -> None:
     requests = sum(len(v) for v in timings.values())
     print(f"{args.clients} signed-in clients x {args.rounds} rounds: {requests} requests in {wall:.1f} s "
-          f"({requests / wall:.0f} requests/s), one uvicorn process")
+          f"({requests / wall:.0f} requests/s), tutela serve --workers {args.workers}")
     base_p95 = percentile(timings[BASELINES[0]], 0.95)
     print(f"{'page':<28} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p95 / static':>13}")
     for page in sorted(timings, key=lambda p: (p in BASELINES, p)):
