@@ -170,6 +170,11 @@ def _elapsed(threads: int, started: float, cpu: float) -> float:
 
 
 def _peak_rss_mb() -> float:
+    """This process's own peak (VmHWM): Linux keeps ru_maxrss across exec, so a child started from a large
+    benchmark process would report the benchmark's size instead of its own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
