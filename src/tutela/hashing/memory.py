@@ -2,9 +2,9 @@
 
 Each picture allocates a few buffers of a few MB (the decoded planes, pdqhash's float copies of them). glibc gives
 such blocks their own mmap and unmaps them on free unless its threshold has adapted upwards, so every picture paid
-again for zeroed pages: about 4,000 page faults per picture, a fifth of a worker's CPU on photo-corpus JPEGs. A Dask
-worker is worse off: its nanny sets MALLOC_TRIM_THRESHOLD_, which turns the adaptation off for good (the ingest
-task took 1.7 times the CPU it takes in the local pool, measured in-process with that variable alone). The
+again for zeroed pages: 1,600 page faults per picture on photo-corpus JPEGs, a fifth of a worker's CPU. A Dask
+worker is worse off: its nanny sets MALLOC_TRIM_THRESHOLD_, which turns the adaptation off for good (6,600 faults a
+picture, and the ingest task took 1.7 times the CPU, measured in-process with that variable alone). The
 thresholds set here are glibc's own adaptive ceiling: blocks up to 32 MiB come from the heap, and at most 64 MiB of
 free heap is kept before it is returned to the system.
 """
