@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from grading_data import NOW, make_exhibit
@@ -161,7 +161,8 @@ def test_groups_held_for_one_examiner_come_last_for_the_others_until_the_hold_ru
 
     def hold(user, groups, now=NOW):
         with Session(engine) as session, session.begin():
-            grading.hold(session, user_id=user, group_ids=groups, until=now + timedelta(minutes=15), now=now)
+            grading.hold(session, user_id=user, exhibit_id=data.exhibit_id, group_ids=groups,
+                         until=now + timedelta(minutes=15), now=now)
 
     first, second, third = data.groups  # sizes 3, 2, 1
     hold(ann, [first])
@@ -182,9 +183,41 @@ def test_groups_held_for_one_examiner_come_last_for_the_others_until_the_hold_ru
 def test_a_hold_says_which_groups_it_got(engine, data):
     first, second, third = data.groups
     with Session(engine) as session, session.begin():
-        assert grading.hold(session, user_id=data.users["ann"], group_ids=[first, second],
+        assert grading.hold(session, user_id=data.users["ann"], exhibit_id=data.exhibit_id, group_ids=[first, second],
                             until=NOW + timedelta(minutes=15), now=NOW) == {first, second}
     with Session(engine) as session, session.begin():
-        assert grading.hold(session, user_id=data.users["bob"], group_ids=[first, second, third],
+        assert grading.hold(session, user_id=data.users["bob"], exhibit_id=data.exhibit_id,
+                            group_ids=[first, second, third],
                             until=NOW + timedelta(minutes=15), now=NOW) == {third}
-        assert grading.hold(session, user_id=data.users["bob"], group_ids=[], until=NOW, now=NOW) == set()
+        assert grading.hold(session, user_id=data.users["bob"], exhibit_id=data.exhibit_id, group_ids=[],
+                            until=NOW, now=NOW) == set()
+
+
+def test_examiners_holding_pages_of_one_exhibit_at_once_never_deadlock(engine):
+    import random
+
+    with Session(engine) as session, session.begin():
+        data = make_exhibit(session, sizes=(1, 2, 3) * 10, examiners=tuple(f"examiner{n}" for n in range(6)))
+    errors: list[str] = []
+
+    def pages(user: int) -> None:
+        order = random.Random(user)
+        for _ in range(12):
+            try:
+                with Session(engine) as session:
+                    now = datetime.now(UTC)
+                    ids = [c.group_id for c in grading.queue(session, exhibit_id=data.exhibit_id, user_id=user,
+                                                              limit=20, now=now)]
+                    order.shuffle(ids)  # pages come in any order; the store must not care
+                    grading.hold(session, user_id=user, exhibit_id=data.exhibit_id, group_ids=ids,
+                                 until=now + timedelta(minutes=15), now=now)
+                    session.commit()
+            except Exception as error:  # any failure is the finding
+                errors.append(f"{type(error).__name__}: {error}".splitlines()[0])
+
+    threads = [threading.Thread(target=pages, args=(user,)) for user in data.users.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -185,7 +185,8 @@ def test_an_examiner_who_loses_a_race_for_a_page_is_given_other_groups(any_world
             raced.append(cards[0].group_id)
             with Session(any_world.web.engine) as other, other.begin():
                 now = datetime.now(UTC)
-                store.hold(other, user_id=any_world.data.users["bob"], group_ids=[cards[0].group_id],
+                store.hold(other, user_id=any_world.data.users["bob"], exhibit_id=kw["exhibit_id"],
+                           group_ids=[cards[0].group_id],
                            until=now + timedelta(minutes=15), now=now)
         return cards
 

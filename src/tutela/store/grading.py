@@ -172,15 +172,28 @@ def _held_by_others(session, exhibit_id: int, user_id: int, now: datetime) -> se
     return set(session.execute(query).scalars())
 
 
-def hold(session, *, user_id: int, group_ids: Sequence[int], until: datetime, now: datetime) -> set[int]:
-    """Hold ``group_ids`` for this examiner until ``until``, giving back what they held before; returns the ones
-    now held for them. A group another examiner holds stays theirs until their hold runs out."""
+HOLDS_LOCK = 7_700_001  # the first key of PostgreSQL advisory locks on an exhibit's holds (the second: its id)
+
+
+def hold(session, *, user_id: int, exhibit_id: int, group_ids: Sequence[int], until: datetime,
+         now: datetime) -> set[int]:
+    """Hold ``group_ids`` (of ``exhibit_id``) for this examiner until ``until``, giving back what they held
+    before; returns the ones now held for them. A group another examiner holds stays theirs until their hold
+    runs out.
+
+    Examiners asking for pages of one exhibit at once take and give back each other's rows in whatever order
+    their pages come; on PostgreSQL they would deadlock, so they take turns on the exhibit (a transaction-long
+    advisory lock: a hold is a few milliseconds). SQLite has one writer at a time anyway.
+    """
     table = GroupLease.__table__
+    postgres = session.bind.dialect.name == "postgresql"
+    if postgres:
+        session.execute(select(func.pg_advisory_xact_lock(HOLDS_LOCK, exhibit_id)))
     session.execute(table.delete().where(table.c.user_id == user_id))
     if not group_ids:
         return set()
-    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(table).values([{"group_id": g, "user_id": user_id, "until": until} for g in group_ids])
+    statement = (pg_insert if postgres else sqlite_insert)(table).values(
+        [{"group_id": g, "user_id": user_id, "until": until} for g in sorted(group_ids)])
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.group_id], set_={"user_id": statement.excluded.user_id,
                                                  "until": statement.excluded.until},

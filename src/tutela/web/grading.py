@@ -81,8 +81,8 @@ def _held_page(db: Session, exhibit_id: int, user_id: int, skip: list[int]) -> l
     for _ in range(3):
         now = datetime.now(UTC)
         cards = grading.queue(db, exhibit_id=exhibit_id, user_id=user_id, limit=QUEUE_PAGE, after=skip, now=now)
-        held = grading.hold(db, user_id=user_id, group_ids=[card.group_id for card in cards], until=now + HOLD,
-                            now=now)
+        held = grading.hold(db, user_id=user_id, exhibit_id=exhibit_id, group_ids=[card.group_id for card in cards],
+                            until=now + HOLD, now=now)
         db.commit()
         if len(held) == len(cards):
             break
