@@ -72,6 +72,9 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=40)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
+    from cryptography.fernet import Fernet
+
+    os.environ["TUTELA_MEDIA_KEY"] = Fernet.generate_key().decode()  # ingests make encrypted thumbnails, as a unit's
     build_corpus(args.corpus, args.phone, args.mid, args.small)
     files = [p for kind in ("phone", "mid", "small") for p in sorted((args.corpus / kind).glob("*.jpg"))]
     with tempfile.TemporaryDirectory(prefix="tutela-bench-disk-") as scratch:
