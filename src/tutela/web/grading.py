@@ -77,15 +77,18 @@ def queue_page(request: Request, exhibit_ref: str, skip: list[int] = Query(defau
 def _held_page(db: Session, exhibit_id: int, user_id: int, skip: list[int]) -> list[grading.QueueCard]:
     """A page of cards, held for this examiner. Examiners opening the exhibit at the same moment all see the same
     free groups; the holds settle who gets each (a hold waits for the other's to commit, then finds it taken), and
-    the loser asks again, now seeing the winner's holds. A page that could not all be held is still shown."""
+    the loser asks again, now seeing the winner's holds. A page that could not all be held is still shown; asking
+    again stops as soon as it brings the same page (nothing free is left: the examiners share)."""
+    shown: list[int] = []
     for _ in range(3):
         now = datetime.now(UTC)
         cards = grading.queue(db, exhibit_id=exhibit_id, user_id=user_id, limit=QUEUE_PAGE, after=skip, now=now)
-        held = grading.hold(db, user_id=user_id, exhibit_id=exhibit_id, group_ids=[card.group_id for card in cards],
-                            until=now + HOLD, now=now)
+        page = [card.group_id for card in cards]
+        held = grading.hold(db, user_id=user_id, exhibit_id=exhibit_id, group_ids=page, until=now + HOLD, now=now)
         db.commit()
-        if len(held) == len(cards):
+        if len(held) == len(cards) or page == shown:
             break
+        shown = page
     return cards
 
 
