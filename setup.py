@@ -1,4 +1,5 @@
-"""The one C extension (the PDQ index kernels, src/tutela/matching/_mih.c); everything else is in pyproject.toml.
+"""The C extensions (the PDQ index kernels, src/tutela/matching/_mih.c, and the JPEG plane decoder,
+src/tutela/hashing/_jpeg_planes.c, which links the system libjpeg); everything else is in pyproject.toml.
 
 Built by ``pip install -e .`` (scripts/setup). A machine without a C compiler or the Python headers gets one line
 saying what to install instead of a compiler trace.
@@ -14,13 +15,18 @@ class BuildKernels(build_ext):
             super().run()
         except Exception as error:  # CompileError, LinkError, PlatformError: all mean the same to the installer
             raise SystemExit(
-                f"tutela: cannot build its C kernels (src/tutela/matching/_mih.c): {error}\n"
-                "tutela needs a C compiler and the Python headers: on Debian `apt-get install gcc python3-dev`, "
-                "then run scripts/setup again"
+                f"tutela: cannot build its C extensions (src/tutela/matching/_mih.c, "
+                f"src/tutela/hashing/_jpeg_planes.c): {error}\n"
+                "tutela needs a C compiler, the Python headers and libjpeg's: on Debian "
+                "`apt-get install gcc python3-dev libjpeg62-turbo-dev`, then run scripts/setup again"
             ) from None
 
 
 setup(
-    ext_modules=[Extension("tutela.matching._mih", ["src/tutela/matching/_mih.c"], extra_compile_args=["-O3"])],
+    ext_modules=[
+        Extension("tutela.matching._mih", ["src/tutela/matching/_mih.c"], extra_compile_args=["-O3"]),
+        Extension("tutela.hashing._jpeg_planes", ["src/tutela/hashing/_jpeg_planes.c"], libraries=["jpeg"],
+                  extra_compile_args=["-O2"]),
+    ],
     cmdclass={"build_ext": BuildKernels},
 )

@@ -20,10 +20,10 @@ from PIL import Image, ImageFile, ImageOps
 from tutela.domain.banks import MIN_PDQ_QUALITY
 from tutela.domain.media import Thumbnail
 from tutela.errors import DecodeError, TooLargeError
+from tutela.hashing.jpeg_planes import THUMBNAIL_QUALITY, THUMBNAIL_REDUCING_GAP, luma_and_thumbnail
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
 FAST_MIN_SIDE = 360
-THUMBNAIL_REDUCING_GAP = 1.0  # box-reduce by a whole factor, then bilinear: half the cost of 2.0, for a 256 px picture
 T = TypeVar("T")
 _TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 _ORIENTATION_FIX = {  # EXIF orientation -> the transpose that shows the picture upright (as exif_transpose)
@@ -111,21 +111,31 @@ def hash_still_and_signals(data: bytes, *, exact: bool = False, max_pixels: int 
             pdq, quality = pdq_from_rgb(np.asarray(oriented))
             return (StillSignal(width, height, pdq, quality, "exact"), signals,
                     _thumbnail_of(oriented, thumbnail) if thumbnail else None)
-        if not thumbnail:
-            luma, colour = _fast_jpeg(image, "L"), None
-        elif image.mode == "RGB" and reduction_for(image.size) > 1:
-            # The Y plane of a YCbCr decode is what a grey decode gives, bit for bit (libjpeg copies Y either
-            # way); the chroma planes add their IDCT at the same reduced scale and give the thumbnail its colour.
-            colour = _fast_jpeg(image, "YCbCr")
-            luma = colour.getchannel("Y")
-        else:  # not reduced (or not YCbCr): the grey picture is converted from this decode, as without a thumbnail
-            colour = _fast_jpeg(image, image.mode)
-            luma = colour.convert("L")
-        signals = signals_from_luma(np.asarray(luma))
-        return (StillSignal(width, height, signals.candidates[0][1], signals.quality, "fast"), signals,
-                None if colour is None else _thumbnail_of(colour, thumbnail))
+        luma, small = _jpeg_luma_and_thumbnail(image, data, thumbnail)
+        signals = signals_from_luma(luma)
+        return StillSignal(width, height, signals.candidates[0][1], signals.quality, "fast"), signals, small
 
     return _decoded(data, max_pixels, all_of)
+
+
+def _jpeg_luma_and_thumbnail(image: Image.Image, data: bytes, thumbnail: int) -> tuple[np.ndarray, Thumbnail | None]:
+    """The upright luma the fast PDQ hashes, and a colour thumbnail (when ``thumbnail``) from that same decode."""
+    if not thumbnail:
+        return np.asarray(_fast_jpeg(image, "L")), None
+    fix = _ORIENTATION_FIX.get(_orientation(image) or 1)
+    if image.mode == "RGB" and _draft(image, "YCbCr"):
+        # One decode, plane by plane (hashing/jpeg_planes.py): the Y plane is what a grey decode gives at this
+        # scale, the chroma planes go straight into the thumbnail. None for what libjpeg has doubts about.
+        scale = image.decoderconfig[0] if image.decoderconfig else 0  # 0: Pillow would not draft this one
+        planes = luma_and_thumbnail(data, scale, fix, thumbnail) if scale else None
+        if planes is not None:
+            return planes
+    if image.mode == "YCbCr":  # drafted, reduced: the Y plane of a colour decode is the grey decode's, bit for bit
+        colour = _fast_jpeg(image, "YCbCr")
+        return np.asarray(colour.getchannel("Y")), _thumbnail_of(colour, thumbnail)
+    # full scale (or not YCbCr): the grey picture is converted from this decode, as without a thumbnail
+    colour = _fast_jpeg(image, image.mode)
+    return np.asarray(colour.convert("L")), _thumbnail_of(colour, thumbnail)
 
 
 def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
@@ -135,7 +145,7 @@ def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
     fitted = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
     small = source.resize(fitted, Image.Resampling.BILINEAR, reducing_gap=THUMBNAIL_REDUCING_GAP).convert("RGB")
     out = io.BytesIO()
-    small.save(out, "JPEG", quality=80)
+    small.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
     return Thumbnail(out.getvalue(), small.width, small.height)
 
 
@@ -191,12 +201,22 @@ def _fast_jpeg(image: Image.Image, mode: str) -> Image.Image:
     """The upright picture in ``mode`` (L or YCbCr) at the largest DCT reduction keeping the short side >=
     FAST_MIN_SIDE."""
     orientation = _orientation(image)
-    scale = reduction_for(image.size)
-    if scale > 1:
-        image.draft(mode, (-(-image.width // scale), -(-image.height // scale)))
+    _draft(image, mode)
     decoded = image.convert(mode)
     method = _ORIENTATION_FIX.get(orientation or 1)
     return decoded.transpose(method) if method is not None else decoded
+
+
+def _draft(image: Image.Image, mode: str) -> bool:
+    """Ask libjpeg for ``mode`` at the reduction ``reduction_for`` gives; False (nothing asked) at full scale.
+
+    The size asked is rounded down: Pillow divides by it and rounds down again, so asking for the rounded-up size
+    of a picture with an odd side (1203 / 2 -> 602) made it decode at full scale, four times the pixels."""
+    scale = reduction_for(image.size)
+    if scale == 1:
+        return False
+    image.draft(mode, (image.width // scale, image.height // scale))
+    return True
 
 
 def reduction_for(size: tuple[int, int]) -> int:
