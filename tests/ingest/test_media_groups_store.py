@@ -80,3 +80,65 @@ def test_migrations_make_the_tables_the_code_declares(engine):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def _voted(engine, group_id: int, names: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from tutela.domain.categories import Category
+    from tutela.store.grading import cast_vote, group_standing
+    from tutela.store.users import User
+
+    at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        for name in names:
+            user = session.execute(insert(User).values(name=name, role="examiner", created=at)
+                                   .returning(User.id)).scalar_one()
+            cast_vote(session, group_id=group_id, user_id=user, category=Category("c"),
+                      seen_version=group_standing(session, group_id)[1], at=at)
+        session.commit()
+
+
+def _votes_on(engine, group_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from tutela.store.grading_tables import GradeVote
+
+    with Session(engine) as session:
+        return session.execute(select(func.count()).where(GradeVote.group_id == group_id)).scalar_one()
+
+
+def test_regrouping_keeps_every_graded_group_and_its_votes(engine):
+    """A later ingest into the exhibit may merge groups examiners already graded, or leave one empty (its files
+    known since): the votes are the record of who saw what, so their group stays (emptied, size 0) instead of the
+    regroup failing on them, and a merge keeps the group with the most votes."""
+    from sqlalchemy import update
+
+    from tutela.store.ingest_tables import MediaItem
+
+    ingests, exhibit_id, ingest = _store(engine)
+    ingests.write([_item(ingest, exhibit_id, "a.png", "unknown_still", "one"),
+                   _item(ingest, exhibit_id, "b.png", "unknown_still", "two"),
+                   _item(ingest, exhibit_id, "c.png", "unknown_still", "three")])
+    store = MediaGroupStore(engine)
+    assert store.regroup(exhibit_id, _by_picture) == 3
+    with Session(engine) as session:
+        one, two, three = (g.id for g in media_groups.groups_of_exhibit(session, exhibit_id))
+    _voted(engine, two, ["ann", "bob"])
+    _voted(engine, three, ["cat"])
+
+    assert store.regroup(exhibit_id, lambda cs: [[c.id for c in cs]]) == 1  # all three found to be one picture
+    with Session(engine) as session:
+        groups = {g.id: g for g in media_groups.groups_of_exhibit(session, exhibit_id)}
+    assert one not in groups and set(groups) == {two, three}  # the unvoted one goes; the voted one stays, emptied
+    assert groups[two].size == 3 and groups[three].size == 0
+    assert (_votes_on(engine, two), _votes_on(engine, three)) == (2, 1)
+
+    with engine.begin() as connection:  # every file of the exhibit known since (a rematch)
+        connection.execute(update(MediaItem).where(MediaItem.exhibit_id == exhibit_id).values(outcome="known"))
+    assert store.regroup(exhibit_id, _by_picture) == 0
+    with Session(engine) as session:
+        assert {g.id: g.size for g in media_groups.groups_of_exhibit(session, exhibit_id)} == {two: 0, three: 0}
+    assert (_votes_on(engine, two), _votes_on(engine, three)) == (2, 1)

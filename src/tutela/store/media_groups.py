@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from tutela.store.grading_tables import GroupStanding
 from tutela.store.ingest_tables import CrossCaseLink, MediaGroup, MediaItem, Thumbnail
 from tutela.store.unit_tables import Case, Exhibit
 
@@ -120,15 +121,19 @@ class MediaGroupStore:
 
     def regroup(self, exhibit_id: int, components_of: Callable[[list[GroupCandidate]], list[list[int]]]) -> int:
         """Recompute the exhibit's groups in one transaction: ``components_of`` partitions the candidates' ids.
-        A group that keeps members keeps its id (the oldest when groups merge); emptied groups go. The count.
+        A group that keeps members keeps its id (when groups merge, the one with the most votes, then the oldest).
+        An emptied group goes, unless examiners voted on it: their votes are the record of who graded what, so it
+        stays with size 0 (out of every queue, as a rematch leaves it). The count of groups with members.
         A handful of statements whatever the number of groups (executemany), not a few per group."""
-        groups, items = MediaGroup.__table__, MediaItem.__table__
+        groups, items, standing = MediaGroup.__table__, MediaItem.__table__, GroupStanding.__table__
         with self.engine.begin() as connection:
             candidates = self._candidates(connection, exhibit_id)
             by_id = {c.id: c for c in candidates}
             representative = dict(connection.execute(
                 select(groups.c.id, groups.c.representative_id).where(groups.c.exhibit_id == exhibit_id)).all())
-            plans = [_plan([by_id[i] for i in ids], representative) for ids in components_of(candidates)]
+            votes = dict(connection.execute(select(standing.c.group_id, standing.c.votes).join(
+                groups, groups.c.id == standing.c.group_id).where(groups.c.exhibit_id == exhibit_id)).all())
+            plans = [_plan([by_id[i] for i in ids], representative, votes) for ids in components_of(candidates)]
             new = [plan for plan in plans if plan.group_id is None]
             kept = [plan for plan in plans if plan.group_id is not None]
             if new:
@@ -147,8 +152,10 @@ class MediaGroupStore:
                 connection.execute(update(items).where(items.c.id == bindparam("b_item")).values(
                     group_id=bindparam("b_group")), moved)
             stale = set(representative) - {plan.group_id for plan in plans}
-            if stale:
-                connection.execute(delete(groups).where(groups.c.id.in_(stale)))
+            if stale - set(votes):
+                connection.execute(delete(groups).where(groups.c.id.in_(stale - set(votes))))
+            if stale & set(votes):
+                connection.execute(update(groups).where(groups.c.id.in_(stale & set(votes))).values(size=0))
             return len(plans)
 
     def _candidates(self, connection: Connection, exhibit_id: int) -> list[GroupCandidate]:
@@ -193,11 +200,12 @@ class _GroupPlan:
     values: dict[str, Any]
 
 
-def _plan(members: list[GroupCandidate], representative: dict[int, int]) -> _GroupPlan:
-    """What one component's group becomes: the oldest existing group among its members', or a new one; it keeps
-    its representative while that is still a member."""
+def _plan(members: list[GroupCandidate], representative: dict[int, int], votes: dict[int, int]) -> _GroupPlan:
+    """What one component's group becomes: of the existing groups among its members', the one examiners voted on
+    most, then the oldest; or a new one. It keeps its representative while that is still a member."""
     originals = [m for m in members if m.outcome in UNKNOWN] or members
-    existing = sorted({m.group_id for m in members if m.group_id in representative})
+    existing = sorted({m.group_id for m in members if m.group_id in representative},
+                      key=lambda group: (-votes.get(group, 0), group))
     group_id = existing[0] if existing else None
     shown = representative.get(group_id) if group_id is not None else None
     if shown not in {m.id for m in members}:
