@@ -1,14 +1,17 @@
 """Disk images through `tutela ingest`: partition tables found, files and deleted files with their locator chains.
 
 Images are built by the test (tutela.services.disk_images: mkfs.fat + mtools, sfdisk; mke2fs -d for ext) from
-drawn pictures, a few MB each.
+drawn pictures, a few MB each; the exFAT volume is a kept fixture (fixtures/make_exfat_volume.py says why).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from drawn import encoded, picture
@@ -16,6 +19,7 @@ from ingest_archives import zip_of
 
 from tutela.services.disk_images import e01, fat_volume, partitioned
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OLD = 1_000_000_000  # access and modification times the ingest must leave alone
 
 
@@ -144,6 +148,31 @@ def test_other_layouts(cli, unit, tmp_path, layout):
     assert (summary["files"], summary["deleted_recovered"]) == (len(found), len(deleted))
     assert summary["files"] == add_up(summary)
 
+
+
+@pytest.mark.parametrize("layout", ["bare", "mbr"])
+def test_exfat_volume_files_and_deleted_file_with_their_digests(cli, unit, tmp_path, layout):
+    """exFAT (memory cards, USB sticks): a volume made once by fixtures/make_exfat_volume.py (filling one needs a
+    mount), with the digests of what was written into it and of the picture deleted from it."""
+    volume = tmp_path / "card.img"
+    volume.write_bytes(gzip.decompress((FIXTURES / "exfat-volume.img.gz").read_bytes()))
+    expected = json.loads((FIXTURES / "exfat-volume.json").read_text())
+    image = volume if layout == "bare" else partitioned(tmp_path / "exhibit.img", volume, "mbr")
+
+    result, items, summary = ingest(cli, image)
+
+    assert result.status == 0, result.stderr
+    found = {item["locator"]["path"]: item for item in items}
+    assert set(expected) <= set(found)
+    assert {path: found[path]["outcome"] for path in set(found) - set(expected)} == {
+        "/$ALLOC_BITMAP": "not_media", "/$UPCASE_TABLE": "not_media"}  # exFAT's own metadata files
+    for path, wanted in expected.items():
+        assert found[path]["sha256"] == wanted["sha256"]
+        assert found[path]["locator"].get("deleted", False) == wanted["deleted"]
+        assert found[path]["locator"].get("partition") == (None if layout == "bare" else "mbr:p1")
+    assert [found[p]["outcome"] for p in ("/DCIM/IMG_1.jpg", "/DCIM/IMG_2.png", "/gone.jpg", "/notes.txt")] == [
+        "unknown_still", "unknown_still", "unknown_still", "not_media"]
+    assert (summary["files"], summary["deleted_recovered"]) == (len(found), 1) and summary["files"] == add_up(summary)
 
 def test_split_e01_read_like_the_raw_image_and_its_acquisition_digests_verified(cli, unit, tmp_path):
     image = partitioned(tmp_path / "exhibit.dd", fat_volume(tmp_path / "volume.img", FILES, DELETED), "mbr")
