@@ -65,12 +65,24 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
+def _skip_collection_at_exit() -> None:
+    """The interpreter's last garbage collections walk every object the command imported (SQLAlchemy, NumPy,
+    pydantic...): 0.13-0.17 s of CPU after `tutela ingest` had printed its summary. Frozen objects are not walked;
+    everything else at exit (the other atexit handlers, flushing stdout, closing files) happens as before."""
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every outcome into an exit status (0, 1 or 2).
 
     Typer handles usage errors (status 2) and ``typer.Exit``; errors Tutela raises on purpose become one
     line on stderr; anything else is a bug, shown in one line unless --debug asks for the traceback.
     """
+    if argv is None:  # the process's own command: it ends with it
+        _skip_collection_at_exit()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("TUTELA_DEBUG", "").lower() in ("1", "true", "yes")
     args = [a for a in args if a != "--debug"]
