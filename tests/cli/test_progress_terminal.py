@@ -31,3 +31,15 @@ def test_progress_on_a_terminal_never_mixes_into_json_output(tmp_path):
     records = [json.loads(line) for line in stdout.decode().splitlines()]
     assert len(records) == 5
     assert b"5/5" in terminal and b"hashing" in terminal
+
+
+def test_no_terminal_no_progress_bar_and_rich_not_imported():
+    probe = ("import sys\nfrom tutela.cli.output import progress_over\n"
+             "with progress_over(iter([1, 2]), total=2, description='x') as tracked:\n    print(list(tracked))\n"
+             "print('rich.console' in sys.modules)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "[1, 2]\nFalse\n", "")
+    forced = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env={**env, "FORCE_COLOR": "1", "COLUMNS": "120"})
+    assert forced.returncode == 0 and forced.stdout.startswith("[1, 2]\n") and "2/2" in forced.stderr
