@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -125,6 +127,37 @@ def test_pool_kills_an_item_that_overruns_its_deadline_and_goes_on():
                                on_failure=lambda item, failure: f"failed: {failure}"))
     assert results == [None, "failed: timed out after 1 s", None]
     assert time.monotonic() - started < 20
+
+
+def _crashing(item):
+    if item == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)  # dies as a decoder crash would (SIGSEGV also wakes faulthandler)
+    if item == "bug":
+        raise ValueError("a bug")
+    if isinstance(item, float):
+        time.sleep(item)
+    return item
+
+
+def test_pool_contains_a_crash_to_its_item_and_keeps_the_order():
+    items = [1, 0.2, "crash", 2, "bug", 3, lambda: 0, *range(4, 40)]  # the lambda cannot be sent to a worker
+    results = list(run_ordered(_crashing, items, workers=2, timeout=30,
+                               on_failure=lambda item, failure: f"failed: {failure}"))
+    assert results[:7] == [1, 0.2, "failed: worker died (exit code -9)", 2, "failed: ValueError: a bug", 3,
+                           results[6]]
+    assert results[6].startswith("failed: ") and "pickle" in results[6]
+    assert results[7:] == list(range(4, 40))
+    assert multiprocessing.active_children() == []
+
+
+def test_pool_stopped_early_stops_its_busy_workers():
+    started = time.monotonic()
+    results = run_ordered(_crashing, [0.01, 30.0, 30.0, 30.0], workers=2, timeout=60,
+                          on_failure=lambda item, failure: failure)
+    assert next(results) == 0.01
+    results.close()
+    assert multiprocessing.active_children() == []
+    assert time.monotonic() - started < 10
 
 
 def test_whole_hostile_folder_one_record_each_bounded_memory(hostile):
