@@ -74,6 +74,9 @@ def main() -> None:
     args = parser.parse_args()
     from cryptography.fernet import Fernet
 
+    # Python as installed writes and reuses compiled bytecode; a shell with PYTHONDONTWRITEBYTECODE set (these
+    # machines have it) would compile tutela's sources again in every run, ~0.1 s of every start-up.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["TUTELA_MEDIA_KEY"] = Fernet.generate_key().decode()  # ingests make encrypted thumbnails, as a unit's
     build_corpus(args.corpus, args.phone, args.mid, args.small)
     files = [p for kind in ("phone", "mid", "small") for p in sorted((args.corpus / kind).glob("*.jpg"))]

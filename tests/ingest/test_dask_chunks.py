@@ -66,12 +66,19 @@ def units(tmp_path):
             for n in range(19)]
 
 
-def test_units_go_in_chunks_and_come_back_in_order(units):
+def test_units_go_in_chunks_and_come_back_in_order(units, monkeypatch):
+    monkeypatch.setattr(dask_engine, "CHUNKS_A_WORKER", 1)  # 19 units, 2 workers: chunks of 9
     client = Client(poisoned=None)
     records = list(_engine(client).hash_units(units))
     assert [r.path for r in records] == [str(u.locator) for u in units]
     assert all(r.error is None and r.sha256 for r in records)
-    assert client.tasks == [("hash_units_in_turn", dask_engine.CHUNK)] * 2 + [("hash_units_in_turn", 3)]
+    assert client.tasks == [("hash_units_in_turn", 9)] * 2 + [("hash_units_in_turn", 1)]
+
+
+def test_chunks_are_large_for_a_large_exhibit_and_small_for_a_small_one():
+    assert dask_engine.chunk_size(330, 2) == dask_engine.CHUNK  # 16: the most a task carries
+    assert dask_engine.chunk_size(40, 2) == 5  # every worker still gets 4 chunks
+    assert dask_engine.chunk_size(40, 16) == 1 and dask_engine.chunk_size(0, 2) == 1
 
 
 def test_a_chunk_whose_worker_dies_is_run_again_a_unit_at_a_time(units):
@@ -82,4 +89,5 @@ def test_a_chunk_whose_worker_dies_is_run_again_a_unit_at_a_time(units):
     assert list(failed) == [str(units[10].locator)]
     assert failed[str(units[10].locator)].startswith("decode failed: KilledWorker: Attempted to run task")
     assert records[10].sha256 is not None  # digests only, as in the local pool
-    assert ("hash_unit", 1) in client.tasks and client.tasks.count(("hash_unit", 1)) == dask_engine.CHUNK
+    size = dask_engine.chunk_size(len(units), 2)  # 19 units on 2 workers: chunks of 2
+    assert size == 2 and client.tasks.count(("hash_unit", 1)) == size  # its chunk again, a unit a task

@@ -4,10 +4,12 @@ Only work units (locators and options) go to the cluster and only hash records c
 evidence itself by its locator, so the workers must see the evidence at the same path as the coordinator (a
 shared or read-only mounted store). Matching and the single store writer stay with the coordinator.
 
-Units go in chunks of ``CHUNK`` per task: a task per file cost the scheduler, the client and each worker's event loop
-more CPU than the coordinator's own work on the file (on one machine, Dask's 2 workers did the work of one local
-worker). A chunk whose task fails (a file that kills its worker, say) is run again a unit per task, so that file
-alone ends with digests only, as in the local pool.
+Units go in chunks per task: a task per file cost the scheduler, the client and each worker's event loop more CPU
+than the coordinator's own work on the file (on one machine, Dask's 2 workers did the work of one local worker).
+A chunk is up to ``CHUNK`` units (16 against 8: 4 % less wall time, a quarter less scheduler CPU, on 330 photos and
+2 workers), smaller when the exhibit is small, so that every worker still gets ``CHUNKS_A_WORKER`` of them and none
+waits at the end for another's long chunk. A chunk whose task fails (a file that kills its worker, say) is run
+again a unit per task, so that file alone ends with digests only, as in the local pool.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import itertools
 import socket
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 
 from tutela.domain.media import HashRecord
 from tutela.errors import UsageError
@@ -23,7 +25,8 @@ from tutela.processing.ingest import WorkUnit, digest_after_failure, hash_unit, 
 from tutela.processing.pool import WorkerFailure
 
 CONNECT_SECONDS = 10.0
-CHUNK = 8  # units per task
+CHUNK = 16  # units per task, at most
+CHUNKS_A_WORKER = 4  # at least, while there are units enough
 
 
 class DaskEngine:
@@ -45,9 +48,10 @@ class DaskEngine:
     def hash_units(self, units: Iterable[WorkUnit]) -> Iterator[HashRecord]:
         threads = sum(self.client.nthreads().values()) or 1
         window = max(4, threads * 3)  # chunks queued: every worker busy, memory bounded
+        size = chunk_size(len(units), threads) if isinstance(units, Sized) else CHUNK
         pending: deque = deque()
         try:
-            for chunk in _chunks(units, CHUNK):
+            for chunk in _chunks(units, size):
                 pending.append((chunk, self.client.submit(hash_units_in_turn, chunk, pure=False)))
                 if len(pending) >= window:
                     yield from self._collect_chunk(*pending.popleft())
@@ -71,6 +75,11 @@ class DaskEngine:
             return self.client.submit(digest_after_failure, unit, failure, pure=False).result()
         except Exception:
             return HashRecord(path=str(unit.locator), error=f"hashing failed on the cluster: {failure}")
+
+
+def chunk_size(units: int, threads: int) -> int:
+    """Units a task: ``CHUNK``, or fewer so that each of ``threads`` gets ``CHUNKS_A_WORKER`` chunks."""
+    return max(1, min(CHUNK, units // (threads * CHUNKS_A_WORKER)))
 
 
 def _chunks(units: Iterable[WorkUnit], size: int) -> Iterator[list[WorkUnit]]:
