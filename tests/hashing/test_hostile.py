@@ -9,6 +9,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -148,6 +149,32 @@ def test_pool_contains_a_crash_to_its_item_and_keeps_the_order():
     assert results[6].startswith("failed: ") and "pickle" in results[6]
     assert results[7:] == list(range(4, 40))
     assert multiprocessing.active_children() == []
+
+
+def _dying_soon(item):
+    if item == "die soon":  # returns, then dies while the coordinator is busy elsewhere (a late decoder crash)
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
+    return item
+
+
+def _drain_slowly(results, into):
+    for result in results:
+        into.append(result)
+        if result == "die soon":
+            time.sleep(0.5)  # the caller is busy (a batch being written) while the worker dies
+
+
+def test_pool_loses_nothing_when_a_worker_dies_between_its_results_and_the_next_item():
+    """Found hanging: the worker died after sending its last results; sending it the next item failed, and the
+    pool started a new worker but forgot what the dead one still held, then waited for it for ever."""
+    got: list = []
+    drain = threading.Thread(target=_drain_slowly, daemon=True, args=(
+        run_ordered(_dying_soon, ["die soon", "b", "c", "d", "e", "f", "g"], workers=1, timeout=30,
+                    on_failure=lambda item, failure: f"failed: {failure}"), got))
+    drain.start()
+    drain.join(20)
+    assert not drain.is_alive(), f"the pool hung after {got}"
+    assert got == ["die soon", "b", "c", "d", "e", "f", "g"]  # its results were sent before it died: all kept
 
 
 def test_pool_stopped_early_stops_its_busy_workers():

@@ -151,6 +151,20 @@ class _Pool:
         self._restart(worker)
         return sequence, (item, WorkerFailure(reason))
 
+    def _bury(self, worker: _Worker) -> None:
+        """A worker found dead while sending to it: the results it sent before dying are taken, the item it was
+        running fails, the items queued behind it go again. (Restarting it alone lost that item, and the pool
+        waited for it for ever: a crash landing between a result and the next send.)"""
+        while worker.queue and worker.connection.poll():
+            self.ended.append(self._receive(worker))  # at its end of file, this replaces it
+            if worker not in self.workers:
+                return
+        if worker.queue:
+            worker.process.join()
+            self.ended.append(self._replace(worker, f"worker died (exit code {worker.process.exitcode})"))
+        else:
+            self._restart(worker)
+
     def _restart(self, worker: _Worker) -> None:
         worker.process.kill()
         worker.process.join()
@@ -165,9 +179,9 @@ class _Pool:
             sequence, item = self.waiting.popleft()
             try:
                 worker.connection.send(item)
-            except OSError:  # the worker died while idle: a new one takes the item
+            except OSError:  # it died since it was last heard from: this item goes to its successor
                 self.waiting.appendleft((sequence, item))
-                self._restart(worker)
+                self._bury(worker)
                 continue
             except Exception as exc:  # an item that cannot be pickled costs itself only
                 self.ended.append((sequence, (item, WorkerFailure(f"{type(exc).__name__}: {exc}"))))
