@@ -162,6 +162,12 @@ class LibraryMatcher:
                      orientation=None if orientation in (None, "original") else orientation)
 
 
+def standing_grade(matches: Sequence[Match]) -> Match | None:
+    """The grade a file takes from the library: ``resolved_grade`` of the trusted and ignorable banks' matches. An
+    unverified bank's grade is not one to stand on (domain/grading.py): a file it alone knows stays to be graded."""
+    return resolved_grade([m for m in matches if m.trust is not Trust.UNVERIFIED])
+
+
 def resolved_grade(matches: Sequence[Match]) -> Match | None:
     """The match whose grade stands: the best-ranked non-ignorable match's rank, highest precedence first."""
     if not matches:

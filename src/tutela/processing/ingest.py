@@ -17,7 +17,7 @@ from tutela.domain.locator import Locator
 from tutela.domain.media import HashRecord, MediaKind, digest_bytes
 from tutela.evidence.archives import ArchiveLimits
 from tutela.hashing.hasher import HashOptions, digest_stream, fill_from, hash_stream, init_worker
-from tutela.matching.matcher import MatchResult, resolved_grade
+from tutela.matching.matcher import MatchResult, standing_grade
 from tutela.processing.grouping import SeenBefore
 from tutela.processing.pool import WorkerFailure, run_ordered
 
@@ -136,7 +136,7 @@ def classify(unit: WorkUnit, record: HashRecord, result: MatchResult, first_seen
     Only a trusted or ignorable bank's match makes a file known: an unverified bank's grade is not one to stand
     on (domain/grading.py), so such a file stays unknown, is grouped and graded, and its reason names the bank.
     """
-    grade = resolved_grade([m for m in result.matches if m.trust is not Trust.UNVERIFIED])
+    grade = standing_grade(result.matches)
     hearsay = _unverified_note(result.matches) if grade is None else None
     outcome = ItemOutcome(unit.locator, "failed", record, match=grade)
     if unit.problem is not None or record.sha256 is None:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from tutela.domain.banks import Trust
 from tutela.domain.media import HashRecord, MediaKind
-from tutela.matching.matcher import LibraryMatcher, resolved_grade
+from tutela.matching.matcher import LibraryMatcher, standing_grade
 from tutela.settings import Settings
 from tutela.store import rematch
 from tutela.store.unit import UnitStore
@@ -51,7 +51,7 @@ def rematch_exhibit(engine: Engine, matcher: LibraryMatcher, exhibit: tuple[int,
         for items in rematch.unknown_items(connection, exhibit_id):
             summary["unknown_before"] += len(items)
             for item, (_, result) in zip(items, match_records(matcher, [_record(i) for i in items]), strict=True):
-                grade = resolved_grade([m for m in result.matches if m.trust is not Trust.UNVERIFIED])
+                grade = standing_grade(result.matches)
                 if grade is None:
                     continue
                 outcome = "ignorable" if grade.trust is Trust.IGNORABLE else "known"
