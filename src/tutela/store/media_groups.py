@@ -152,10 +152,11 @@ class MediaGroupStore:
                 connection.execute(update(items).where(items.c.id == bindparam("b_item")).values(
                     group_id=bindparam("b_group")), moved)
             stale = set(representative) - {plan.group_id for plan in plans}
-            if stale - set(votes):
-                connection.execute(delete(groups).where(groups.c.id.in_(stale - set(votes))))
-            if stale & set(votes):
-                connection.execute(update(groups).where(groups.c.id.in_(stale & set(votes))).values(size=0))
+            emptied, unvoted = stale & votes.keys(), stale - votes.keys()
+            if unvoted:
+                connection.execute(delete(groups).where(groups.c.id.in_(unvoted)))
+            if emptied:
+                connection.execute(update(groups).where(groups.c.id.in_(emptied)).values(size=0))
             return len(plans)
 
     def _candidates(self, connection: Connection, exhibit_id: int) -> list[GroupCandidate]:
