@@ -28,12 +28,20 @@ def ingest_command(
     json_out: bool = typer.Option(False, "--json", help="one JSON line per file, then the summary"),
 ) -> None:
     """Ingest an exhibit: every file ends as known, unknown, ignorable, duplicate, not media or failed."""
+    from tutela.cli.common import settings
     from tutela.cli.output import progress_over, write_json_line
 
-    config, engine, service = _service(workers, scheduler)
+    config = settings()
+    request = _request(source, case, exhibit, config, thumbnails=not no_thumbnails)
+    hashing = _head_start(request, config, workers, scheduler)
     try:
-        request = _request(source, case, exhibit, config, thumbnails=not no_thumbnails)
-        run = service.start(request)
+        engine, service = _service(config, hashing.engine)  # the store opens while the first files are hashed
+    except BaseException:
+        hashing.close()
+        hashing.engine.close()
+        raise
+    try:
+        run = service.start(request, hashing)
         rows = []
         with progress_over(_committed(service.batches(run)), total=len(run.units), description="ingesting") as tracked:
             for outcome in tracked:
@@ -43,6 +51,7 @@ def ingest_command(
                     rows.append(outcome)
         summary = service.finish(run)
     finally:
+        hashing.close()
         service.engine.close()
         engine.dispose()
     if json_out:
@@ -65,9 +74,20 @@ def _committed(batches):
         sys.stdout.flush()
 
 
-def _service(workers: int | None, scheduler: str | None):
-    from tutela.cli.common import settings
-    from tutela.processing.ingest import LocalEngine
+def _head_start(request, config, workers: int | None, scheduler: str | None):
+    """The request checked and its evidence being hashed, before the store (a third of a second to open) is."""
+    from tutela.processing.head_start import HeadStart
+
+    source = request.evidence_path(config.media_key)
+    engine = _engine(scheduler, workers or config.workers, config.item_timeout)
+    try:
+        return HeadStart(source, request.options, request.limits, engine, size=config.ingest_batch)
+    except BaseException:
+        engine.close()
+        raise
+
+
+def _service(config, hashing_engine):
     from tutela.services.ingest import IngestService
     from tutela.services.matching import load_matcher
     from tutela.services.store import open_store
@@ -75,17 +95,18 @@ def _service(workers: int | None, scheduler: str | None):
     from tutela.store.library import LibraryStore
     from tutela.store.unit import UnitStore
 
-    config = settings()
     engine = open_store(config)
     service = IngestService(IngestStore(engine), UnitStore(engine),
                             matcher=lambda: load_matcher(config, LibraryStore(engine)),
-                            engine=_engine(scheduler) if scheduler else LocalEngine(
-                                workers or config.workers, config.item_timeout),
-                            batch=config.ingest_batch, media_key=config.media_key)
-    return config, engine, service
+                            engine=hashing_engine, batch=config.ingest_batch, media_key=config.media_key)
+    return engine, service
 
 
-def _engine(scheduler: str):
+def _engine(scheduler: str | None, workers: int, timeout: float):
+    if scheduler is None:
+        from tutela.processing.ingest import LocalEngine
+
+        return LocalEngine(workers, timeout)
     from tutela.processing.dask_engine import DaskEngine
 
     return DaskEngine(scheduler)
@@ -96,7 +117,7 @@ def _request(source: str, case: str, exhibit: str, config, *, thumbnails: bool):
 
     from tutela.evidence.archives import ArchiveLimits
     from tutela.hashing.hasher import HashOptions
-    from tutela.services.ingest import THUMBNAIL_SIZE, IngestRequest
+    from tutela.processing.ingest import THUMBNAIL_SIZE, IngestRequest
 
     options = HashOptions(max_pixels=config.max_pixels, max_still_bytes=config.max_still_bytes, match_signals=True,
                           thumbnail=THUMBNAIL_SIZE if thumbnails else 0)

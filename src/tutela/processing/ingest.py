@@ -8,6 +8,7 @@ process boundaries. ``classify`` gives every file exactly one outcome.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 from tutela.domain.banks import Match, Trust
 from tutela.domain.locator import Locator
 from tutela.domain.media import HashRecord, MediaKind, digest_bytes
+from tutela.errors import ConfigurationError, UsageError
 from tutela.evidence.archives import ArchiveLimits
 from tutela.hashing.hasher import HashOptions, digest_stream, fill_from, hash_stream, init_worker
 from tutela.matching.matcher import MatchResult, standing_grade
@@ -22,6 +24,28 @@ from tutela.processing.grouping import SeenBefore
 from tutela.processing.pool import WorkerFailure, run_ordered
 
 OUTCOMES = ("known", "unknown_still", "unknown_video", "ignorable", "duplicate", "not_media", "failed")
+THUMBNAIL_SIZE = 256  # px, the longest side of a grading thumbnail
+NO_MEDIA_KEY = ("TUTELA_MEDIA_KEY is not set: thumbnails of unknown stills are stored encrypted with it "
+                "(make one with `tutela keygen`), or ingest with --no-thumbnails")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    source: str
+    case: str
+    exhibit: str
+    examiner: str
+    options: HashOptions = field(default_factory=lambda: HashOptions(match_signals=True))  # thumbnail=256 for them
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+    def evidence_path(self, media_key: str | None) -> str:
+        """The evidence's absolute path, once the request is found one that can run: said before anything starts."""
+        if self.options.thumbnail and media_key is None:
+            raise ConfigurationError(NO_MEDIA_KEY)
+        source = os.path.abspath(self.source)
+        if not os.path.exists(source):
+            raise UsageError(f"no evidence at {self.source!r}")
+        return source
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +131,8 @@ def _with_unit(unit: WorkUnit, fill) -> HashRecord:
 # the engines --------------------------------------------------------------------------------------------
 class Engine(Protocol):
     def hash_units(self, units: Iterable[WorkUnit]) -> Iterator[HashRecord]:
-        """``hash_unit`` of every unit, in the order of the units."""
+        """``hash_unit`` of every unit, in the order of the units. ``units`` may still be growing (processing/
+        head_start.py): they are drawn, and any ``len`` taken, only as the results are."""
 
     def close(self) -> None: ...
 

@@ -43,11 +43,17 @@ def run_ordered(
     initializer: Callable[[], None] | None = None,
     preload: tuple[str, ...] = (),
 ) -> Iterator[Result]:
-    """Run ``task`` on every item in ``workers`` processes; results come back in the order of ``items``."""
+    """Run ``task`` on every item in ``workers`` processes; results come back in the order of ``items``.
+
+    The workers are forked here, in the calling thread, before the results are drawn: the caller may draw them in a
+    thread of its own (processing/batches.py) while this one goes on importing, and a fork taken while another
+    thread holds an import lock leaves the child that lock held for ever."""
     for module in preload:
         importlib.import_module(module)
-    window = max(4, workers * 8)
-    pool = _Pool(task, workers, timeout, initializer)
+    return _ordered(_Pool(task, workers, timeout, initializer), items, max(4, workers * 8), on_failure)
+
+
+def _ordered(pool: _Pool, items: Iterable[Item], window: int, on_failure: Callable) -> Iterator[Result]:
     done: dict[int, tuple[Any, Any]] = {}  # sequence number -> (item, result or WorkerFailure)
     source = iter(items)
     sent = given = 0

@@ -7,41 +7,32 @@ same records as one uninterrupted run, and running a finished ingest again chang
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutela.errors import ConfigurationError, UsageError
-from tutela.evidence.archives import ArchiveLimits
-from tutela.evidence.reader import EvidenceReader
-from tutela.hashing.hasher import HashOptions
+from tutela.errors import UsageError
 from tutela.matching.matcher import LibraryMatcher
-from tutela.processing.batches import TimedBatches
 from tutela.processing.grouping import Probe, SeenElsewhere, near_duplicate_groups
-from tutela.processing.ingest import OUTCOMES, Engine, ItemOutcome, WorkUnit, classify
+from tutela.processing.head_start import HeadStart
+from tutela.processing.ingest import (  # noqa: F401  (THUMBNAIL_SIZE, NO_MEDIA_KEY: said here for callers)
+    NO_MEDIA_KEY,
+    OUTCOMES,
+    THUMBNAIL_SIZE,
+    Engine,
+    IngestRequest,
+    ItemOutcome,
+    WorkUnit,
+    classify,
+)
 from tutela.store.ingest import IngestRow, IngestStore
 from tutela.store.media_groups import MediaGroupStore
 from tutela.store.unit import UnitStore
 
-BATCH = 500  # media items per write transaction (TUTELA_INGEST_BATCH) ...
-BATCH_SECONDS = 0.5  # ... or fewer, when they come slowly: a kill loses at most this much work
-THUMBNAIL_SIZE = 256  # px, the longest side of a grading thumbnail
+BATCH = 500  # media items per write transaction (TUTELA_INGEST_BATCH), or fewer when slow (head_start.py)
 UNKNOWN = ("unknown_still", "unknown_video")
-NO_MEDIA_KEY = ("TUTELA_MEDIA_KEY is not set: thumbnails of unknown stills are stored encrypted with it "
-                "(make one with `tutela keygen`), or ingest with --no-thumbnails")
-
-
-@dataclass(frozen=True, slots=True)
-class IngestRequest:
-    source: str
-    case: str
-    exhibit: str
-    examiner: str
-    options: HashOptions = field(default_factory=lambda: HashOptions(match_signals=True))  # thumbnail=256 for them
-    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
 
 
 @dataclass
@@ -59,6 +50,7 @@ class IngestRun:
     acquisition: dict[str, Any] | None = None  # an E01's stored acquisition digests verified (evidence/ewf.py)
     verifying: Future | None = None  # the evidence's digest being taken: (IngestRow, acquisition)
     exhibit_id: int | None = None
+    hashing: HeadStart | None = None  # the units being hashed since before the store was open
 
 
 class IngestService:
@@ -70,31 +62,41 @@ class IngestService:
         self.media_key = media_key
         self._fernet = None
 
-    def start(self, request: IngestRequest) -> IngestRun:
-        """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record."""
+    def head_start(self, request: IngestRequest) -> HeadStart:
+        """The request checked, its evidence listed and hashed from now on (``start`` takes it up)."""
+        return head_start(request, self.engine, self.media_key, self.batch)
+
+    def start(self, request: IngestRequest, hashing: HeadStart | None = None) -> IngestRun:
+        """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record.
+
+        ``hashing``, begun before the store was open (``head_start``), is taken up, or begun here; either way this
+        run closes it (``batches``), or it is closed here if the run cannot go on."""
+        hashing = hashing if hashing is not None else self.head_start(request)
+        try:
+            return self._start(request, hashing)
+        except BaseException:
+            hashing.close()
+            raise
+
+    def _start(self, request: IngestRequest, hashing: HeadStart) -> IngestRun:
         from tutela.evidence.integrity import evidence_sha256
 
-        if request.options.thumbnail and self.media_key is None:
-            raise ConfigurationError(NO_MEDIA_KEY)
-        source = os.path.abspath(request.source)
-        if not os.path.exists(source):
-            raise UsageError(f"no evidence at {request.source!r}")
+        source = hashing.source
         exhibit_id = self.ingests.exhibit_in_case(request.exhibit, request.case)
         ingest = self.ingests.find(exhibit_id, source)
         if ingest is not None and ingest.finished is not None:
+            hashing.close()
             _refuse_changed(ingest, evidence_sha256(source), request.exhibit)
             return IngestRun(request, ingest, [], {}, already_finished=True, resumed=False)
         recorded, first_seen = self.ingests.recorded(exhibit_id)
-        reader = EvidenceReader(request.limits)
-        units = [WorkUnit(item.locator, request.options, request.limits, item.problem, item.note)
-                 for item in reader.items(source) if item.locator.key() not in recorded]
+        units = hashing.leave_out(recorded)
         # The evidence's digest (and an E01's acquisition check) reads every byte of it: it runs beside the hashing
         # instead of before it, and nothing is recorded until it is done and the evidence found unchanged.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest")
         verifying = pool.submit(self._verify, request, exhibit_id, source, ingest)
         pool.shutdown(wait=False)
         return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=ingest is not None,
-                         verifying=verifying, exhibit_id=exhibit_id)
+                         verifying=verifying, exhibit_id=exhibit_id, hashing=hashing)
 
     def _verify(self, request: IngestRequest, exhibit_id: int, source: str, ingest: IngestRow | None
                 ) -> tuple[IngestRow, dict[str, Any] | None]:
@@ -129,17 +131,19 @@ class IngestService:
     def batches(self, run: IngestRun) -> Iterator[list[ItemOutcome]]:
         """Hash, match and record the units left, in order, a batch per transaction; a batch is given out only
         once it is committed, so what a caller has seen is what a killed run keeps. One writer: this one."""
-        if not run.units:
+        if run.hashing is None:
             return
-        from tutela.services.matching import match_records
+        with run.hashing as hashing:
+            if not run.units:
+                return
+            from tutela.services.matching import match_records
 
-        units = iter(run.units)
-        with TimedBatches(self.engine.hash_units(run.units), size=self.batch, seconds=BATCH_SECONDS) as batches:
             matcher = self.matcher()  # loads while the first files are being hashed
             seen = SeenElsewhere(self.groups.seen_in_other_cases(run.exhibit_id))
-            for records in batches:
-                done = [classify(next(units), record, result, run.first_seen)
-                        for record, result in match_records(matcher, records, batch=len(records))]
+            for hashed in hashing.batches():
+                matched = match_records(matcher, [record for _, record in hashed], batch=len(hashed))
+                done = [classify(unit, record, result, run.first_seen)
+                        for (unit, _), (record, result) in zip(hashed, matched, strict=True)]
                 self._record(run, done, seen)
                 run.processed += len(done)
                 yield done
@@ -203,6 +207,12 @@ class IngestService:
                    processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,
                    elapsed_seconds=round(elapsed, 3), rate=round(run.processed / elapsed, 2) if elapsed > 0 else 0.0)
         return out
+
+
+def head_start(request: IngestRequest, engine: Engine, media_key: str | None, batch: int = BATCH) -> HeadStart:
+    """``request`` checked (a missing key or evidence said at once), its evidence listed and hashed from now on."""
+    source = request.evidence_path(media_key)
+    return HeadStart(source, request.options, request.limits, engine, size=batch)
 
 
 def _refuse_changed(ingest: IngestRow, now: str, exhibit: str) -> None:

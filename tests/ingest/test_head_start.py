@@ -1,0 +1,98 @@
+"""The head start: the evidence hashed before the store is open, and what an earlier run recorded left out."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from drawn import encoded, picture
+
+from tutela.evidence.archives import ArchiveLimits
+from tutela.hashing.hasher import HashOptions
+from tutela.processing.head_start import HeadStart
+from tutela.processing.ingest import LocalEngine
+
+
+@pytest.fixture
+def folder(tmp_path):
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    for seed in range(24):
+        (seized / f"IMG_{seed:02d}.png").write_bytes(encoded(picture(96, 64, seed=seed), "PNG"))
+    return seized
+
+
+def _head_start(folder, engine=None, size=5) -> HeadStart:
+    return HeadStart(str(folder), HashOptions(), ArchiveLimits(), engine or LocalEngine(workers=2, timeout=60),
+                     size=size, seconds=0.2)
+
+
+def _keys(head: HeadStart) -> list[str]:
+    head.listed.wait()
+    return [unit.locator.key() for unit in head.units]
+
+
+def test_units_recorded_before_are_dropped_even_when_already_hashed(folder):
+    with _head_start(folder) as head:
+        keys = _keys(head)
+        time.sleep(1.0)  # the first units are hashed (or being hashed) before the store says they are recorded
+        recorded = set(keys[:10]) | {keys[15]}
+        left = head.leave_out(recorded)
+        given = [pair for batch in head.batches() for pair in batch]
+    assert [unit.locator.key() for unit in left] == [k for k in keys if k not in recorded]
+    assert [unit.locator.key() for unit, _ in given] == [k for k in keys if k not in recorded]
+    assert all(record.path == str(unit.locator) and record.sha256 for unit, record in given)  # each with its own
+
+
+def test_nothing_recorded_gives_every_unit_once_in_listing_order(folder):
+    with _head_start(folder, size=4) as head:
+        head.leave_out(set())
+        batches = list(head.batches())
+    names = [str(unit.locator) for batch in batches for unit, _ in batch]
+    assert names == [str(folder / f"IMG_{seed:02d}.png") for seed in range(24)]
+    assert all(0 < len(batch) <= 4 for batch in batches)
+
+
+def test_closing_before_the_store_answers_stops_the_workers(folder):
+    head = _head_start(folder, LocalEngine(workers=2, timeout=60))
+    started = time.monotonic()
+    head.close()  # the exhibit was not found, say
+    head.close()
+    assert time.monotonic() - started < 10
+    assert not [t for t in threading.enumerate() if t.name in ("evidence-listing", "batch-producer")]
+
+
+def test_a_listing_that_fails_is_said_where_the_units_are_asked_for(folder, monkeypatch):
+    from tutela.evidence import reader
+
+    def broken(self, evidence):
+        yield from ()
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(reader.EvidenceReader, "items", broken)
+    with _head_start(folder) as head, pytest.raises(OSError, match="the disk went away"):
+        head.leave_out(set())
+
+
+def test_an_engine_sizing_by_the_exhibit_gets_the_whole_count(folder):
+    class Counting:
+        """Stands for Dask's engine, which sizes its chunks by the number of units."""
+
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        def hash_units(self, units):  # a generator, as engines are: the units are drawn in the batches' thread
+            from tutela.processing.ingest import hash_unit
+
+            self.seen.append(len(units))
+            for unit in units:
+                yield hash_unit(unit)
+
+        def close(self) -> None: ...
+
+    engine = Counting()
+    with _head_start(folder, engine) as head:
+        head.leave_out(set())
+        assert sum(len(batch) for batch in head.batches()) == 24
+    assert engine.seen == [24]
