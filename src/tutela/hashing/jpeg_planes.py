@@ -15,7 +15,12 @@ from PIL import Image
 from tutela.domain.media import Thumbnail
 
 THUMBNAIL_QUALITY = 80
-THUMBNAIL_REDUCING_GAP = 1.0  # box-reduce by a whole factor, then bilinear: half the cost of 2.0, for a 256 px picture
+# A thumbnail is box-reduced by the whole factor that leaves about this much, which is then sampled (two taps, C:
+# _shrink.c). Against a Lanczos reduction of the full picture (photo-corpus, 10 of each kind) that is 40.2 / 41.0 /
+# 40.0 dB for 640 px, 1600 px and 12 MP photos, where Pillow's box reduce then BILINEAR gave 39.1 / 37.7 / 39.7 dB,
+# in half the time or less (0.36 against 0.84 ms for a 640 x 480 RGB picture). Drawn shapes, all hard edges, lose
+# up to 3 dB against Pillow's (tests/hashing/test_shrink.py); a grading thumbnail is of photographs, mostly.
+SAMPLED_REMAINDER = 1.6
 
 
 def luma_and_thumbnail(data: bytes, scale: int, fix: Image.Transpose | None, size: int
@@ -46,8 +51,20 @@ def _thumbnail(luma: Image.Image, cb: Image.Image, cr: Image.Image, fix: Image.T
     scale = min(1.0, size / max(luma.size))
     fitted = (max(1, round(luma.width * scale)), max(1, round(luma.height * scale)))
     halved = ((fitted[0] + 1) // 2, (fitted[1] + 1) // 2)  # 4:2:0, as JPEG encoders store colour by default
-    small = [plane.resize(dims, Image.Resampling.BILINEAR, reducing_gap=THUMBNAIL_REDUCING_GAP)
-             for plane, dims in ((luma, fitted), (cb, halved), (cr, halved))]
+    small = [shrunk(plane, dims) for plane, dims in ((luma, fitted), (cb, halved), (cr, halved))]
     y, u, v = (np.ascontiguousarray(_upright(plane, fix)) for plane in small)
     jpeg = simplejpeg.encode_jpeg_yuv_planes(y, u, v, quality=THUMBNAIL_QUALITY)
     return Thumbnail(jpeg, y.shape[1], y.shape[0])
+
+
+def shrunk(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``image`` (L, RGB or YCbCr) at the smaller ``size``: box-reduced by a whole factor, then sampled."""
+    from tutela.hashing._shrink import shrink
+
+    factor = max(1, round(max(image.width / size[0], image.height / size[1]) / SAMPLED_REMAINDER))
+    if factor > 1:
+        image = image.reduce(factor)
+    if image.size == size:
+        return image
+    pixels = shrink(image.tobytes(), image.width, image.height, len(image.getbands()), *size)
+    return Image.frombuffer(image.mode, size, pixels, "raw", image.mode, 0, 1)

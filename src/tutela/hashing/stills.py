@@ -20,7 +20,7 @@ from PIL import Image, ImageFile, ImageOps
 from tutela.domain.banks import MIN_PDQ_QUALITY
 from tutela.domain.media import Thumbnail
 from tutela.errors import DecodeError, TooLargeError
-from tutela.hashing.jpeg_planes import THUMBNAIL_QUALITY, THUMBNAIL_REDUCING_GAP, luma_and_thumbnail
+from tutela.hashing.jpeg_planes import THUMBNAIL_QUALITY, luma_and_thumbnail, shrunk
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
 FAST_MIN_SIDE = 360
@@ -143,7 +143,7 @@ def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
     source = image if image.mode in ("L", "RGB", "YCbCr") else image.convert("RGB")
     scale = min(1.0, size / max(source.size))
     fitted = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
-    small = source.resize(fitted, Image.Resampling.BILINEAR, reducing_gap=THUMBNAIL_REDUCING_GAP).convert("RGB")
+    small = shrunk(source, fitted).convert("RGB")
     out = io.BytesIO()
     small.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
     return Thumbnail(out.getvalue(), small.width, small.height)
