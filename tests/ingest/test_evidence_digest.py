@@ -1,0 +1,45 @@
+"""The evidence's SHA-256 of a folder: a manifest of every entry, its files digested side by side, in walk order."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from tutela.evidence import integrity
+from tutela.evidence.integrity import evidence_sha256
+
+
+def _manifest_by_hand(folder, entries: list[tuple[str, bytes | str]]) -> str:
+    """What evidence/integrity.py documents: each entry's relative path, NUL, then its SHA-256 or what it is."""
+    manifest = hashlib.sha256()
+    for name, content in entries:
+        said = hashlib.sha256(content).hexdigest() if isinstance(content, bytes) else content
+        manifest.update(name.encode() + b"\0" + said.encode() + b"\n")
+    return manifest.hexdigest()
+
+
+def test_folder_digest_is_the_manifest_in_walk_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(integrity, "DIGESTS_AHEAD", 3)  # more files than digests in flight: the order must hold
+    folder = tmp_path / "seized"
+    (folder / "b").mkdir(parents=True)
+    contents = {f"b/{n:02d}.bin": os.urandom(1000 * n + 1) for n in range(12)}
+    contents["a.jpg"] = os.urandom(3_000_000)  # larger than one read: digested in several
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    os.symlink("a.jpg", folder / "c-link")
+    os.mkfifo(folder / "d-fifo")
+    expected = [("a.jpg", contents["a.jpg"]), *[(f"b/{n:02d}.bin", contents[f"b/{n:02d}.bin"]) for n in range(12)],
+                ("c-link", "symbolic link, not followed"), ("d-fifo", "not a regular file: a FIFO")]
+    assert evidence_sha256(str(folder)) == _manifest_by_hand(folder, expected)
+
+
+def test_one_byte_changed_anywhere_changes_it(tmp_path):
+    folder = tmp_path / "seized"
+    folder.mkdir()
+    for n in range(20):
+        (folder / f"{n:02d}.bin").write_bytes(bytes(5000))
+    before = evidence_sha256(str(folder))
+    with open(folder / "13.bin", "r+b") as stream:
+        stream.seek(4999)
+        stream.write(b"\1")
+    assert evidence_sha256(str(folder)) != before
