@@ -179,9 +179,11 @@ class IngestService:
             ingest = run.ingest
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         ingest = self._verified(run)
-        after = evidence_sha256(ingest.source_path)
-        groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
-        counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest") as pool:
+            digest = pool.submit(evidence_sha256, ingest.source_path)  # read while the groups are made: both waited for
+            groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
+            counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
+            after = digest.result()
         if run.acquisition is not None:
             counts["acquisition_verification"] = run.acquisition  # kept with the ingest's record
         self.ingests.finish(ingest.id, after, counts)
