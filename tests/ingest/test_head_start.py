@@ -96,3 +96,33 @@ def test_an_engine_sizing_by_the_exhibit_gets_the_whole_count(folder):
         head.leave_out(set())
         assert sum(len(batch) for batch in head.batches()) == 24
     assert engine.seen == [24]
+
+
+def test_what_workers_need_to_open_a_disk_image_is_imported_before_they_fork(tmp_path):
+    """Else each worker imports dfVFS again at its first file (0.13 s each); the folder source needs nothing."""
+    import gzip
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    image = tmp_path / "exfat.img"
+    fixture = Path(__file__).parent / "fixtures" / "exfat-volume.img.gz"
+    image.write_bytes(gzip.decompress(fixture.read_bytes()))
+    probe = f"""
+import sys
+from tutela.evidence.archives import ArchiveLimits
+from tutela.hashing.hasher import HashOptions
+from tutela.processing.head_start import HeadStart
+
+class Engine:
+    def hash_units(self, units):
+        print(sorted(m for m in ("dfvfs.resolver.resolver", "tutela.evidence.dfvfs_layers") if m in sys.modules))
+        return iter(())
+
+    def close(self):
+        pass
+
+HeadStart({str(image)!r}, HashOptions(), ArchiveLimits(), Engine(), size=5).close()
+"""
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert shown.stdout.strip() == "['dfvfs.resolver.resolver', 'tutela.evidence.dfvfs_layers']", shown.stderr

@@ -30,6 +30,7 @@ class EvidenceItem:
 
 class EvidenceSource(Protocol):
     name: str
+    preload: tuple[str, ...]  # modules ``open`` needs: imported before workers fork, so that each has them already
 
     def claims(self, evidence: str) -> bool:
         """Whether this source reads the evidence at that path."""
@@ -67,6 +68,7 @@ class FolderSource:
     """A folder, walked without following symbolic links (evidence/folder.py rules)."""
 
     name = "folder"
+    preload = ()
 
     def claims(self, evidence: str) -> bool:
         return os.path.isdir(evidence)
@@ -88,6 +90,7 @@ class FileSource:
     """One regular file given as the evidence (an archive, a single picture; disk images come with dfVFS)."""
 
     name = "file"
+    preload = ()
 
     def claims(self, evidence: str) -> bool:
         return os.path.isfile(evidence)

@@ -10,6 +10,7 @@ records nothing twice. Nothing is recorded from here: the caller classifies and 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -38,7 +39,10 @@ class HeadStart:
         self._recorded: frozenset[str] | None = None  # locator keys an earlier run recorded, once known
         self._sent: deque[WorkUnit] = deque()  # handed to the engine, not yet given back
         self._stop = threading.Event()
-        # The engine first (a local pool forks its workers in this thread), then the threads.
+        # What the workers need to open this evidence is imported here, then the engine (a local pool forks its
+        # workers in this thread), then the threads.
+        for module in EvidenceReader(limits).sources.for_evidence(source).preload:
+            importlib.import_module(module)
         self._batches = TimedBatches(engine.hash_units(_Feed(self)), size=size, seconds=seconds)
         self._lister = threading.Thread(target=self._list, name="evidence-listing", daemon=True)
         self._lister.start()
