@@ -175,28 +175,39 @@ class UnitStore:
                 if value is not None:
                     item[name] = index.refs(goes_to)[value] if goes_to else _written(value)
             out[item["ref"]] = item
+        # Records asked for by name take only their own links and events: a unit's continuity log runs to many
+        # thousands of events, and one exhibit's record is asked for at every movement and every ingest.
+        named = None if refs is None else [index.ids(section)[ref] for ref in out]
         if section == "cases" and out:
-            self._export_case_referrals(connection, index, out)
+            self._export_case_referrals(connection, index, out, named)
         if section == "exhibits" and out:
-            self._export_continuity(connection, index, out)
+            self._export_continuity(connection, index, out, named)
         return out
 
-    def _export_case_referrals(self, connection: Connection, index: RefIndex, cases: dict) -> None:
+    def _export_case_referrals(self, connection: Connection, index: RefIndex, cases: dict, ids: list[int] | None
+                               ) -> None:
         case_refs, referral_refs = index.refs("cases"), index.refs("referrals")
         for item in cases.values():
             item["referrals"] = []
-        for case_id, referral_id in connection.execute(select(case_referrals)):
+        query = select(case_referrals)
+        if ids is not None:
+            query = query.where(case_referrals.c.case_id.in_(ids))
+        for case_id, referral_id in connection.execute(query):
             if case_refs[case_id] in cases:
                 cases[case_refs[case_id]]["referrals"].append(referral_refs[referral_id])
         for item in cases.values():
             item["referrals"].sort()
 
-    def _export_continuity(self, connection: Connection, index: RefIndex, exhibits: dict) -> None:
+    def _export_continuity(self, connection: Connection, index: RefIndex, exhibits: dict, ids: list[int] | None
+                           ) -> None:
         events = ContinuityEvent.__table__
         exhibit_refs = index.refs("exhibits")
         for item in exhibits.values():
             item["continuity"] = []
-        rows = connection.execute(select(events).order_by(events.c.exhibit_id, events.c.at, events.c.id)).mappings()
+        query = select(events).order_by(events.c.exhibit_id, events.c.at, events.c.id)
+        if ids is not None:
+            query = query.where(events.c.exhibit_id.in_(ids))
+        rows = connection.execute(query).mappings()
         for row in rows:
             ref = exhibit_refs[row["exhibit_id"]]
             if ref in exhibits:
