@@ -7,6 +7,7 @@ same records as one uninterrupted run, and running a finished ingest again chang
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -180,7 +181,8 @@ class IngestService:
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         ingest = self._verified(run)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest") as pool:
-            digest = pool.submit(evidence_sha256, ingest.source_path)  # read while the groups are made: both waited for
+            # read while the groups are made, by a thread per core: nothing else runs now
+            digest = pool.submit(evidence_sha256, ingest.source_path, threads=os.cpu_count() or 1)
             groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
             counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
             after = digest.result()
