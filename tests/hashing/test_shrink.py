@@ -46,6 +46,12 @@ def test_a_buffer_of_the_wrong_size_is_refused():
         shrink(bytes(10), 4, 4, 1, 2, 2)
 
 
+@pytest.mark.parametrize("sizes", [(2 ** 62, 4, 1, 2, 2), (4, 4, 1, 2 ** 40, 2), (4, 4, 5, 2, 2), (0, 4, 1, 2, 2)])
+def test_absurd_sizes_are_refused_before_any_arithmetic(sizes):
+    with pytest.raises(ValueError, match="sides must be"):  # 2**62 x 4 overflowed into a passing check: a crash
+        shrink(b"", *sizes)
+
+
 @pytest.mark.parametrize("source", [(640, 480), (800, 600), (504, 378), (1203, 1601), (300, 400)])
 @pytest.mark.parametrize("mode", ["L", "RGB"])
 def test_a_thumbnail_stays_close_to_a_lanczos_reduction(source, mode):

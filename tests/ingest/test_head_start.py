@@ -63,6 +63,21 @@ def test_closing_before_the_store_answers_stops_the_workers(folder):
     assert not [t for t in threading.enumerate() if t.name in ("evidence-listing", "batch-producer")]
 
 
+def test_closing_does_not_wait_for_a_busy_worker_to_end_its_file(folder, monkeypatch):
+    from tutela.processing import ingest
+
+    def stuck(unit):  # a file that takes its worker the whole timeout
+        time.sleep(60)
+
+    monkeypatch.setattr(ingest, "hash_unit", stuck)  # the pool forks: its workers run this
+    head = _head_start(folder, LocalEngine(workers=1, timeout=120))
+    time.sleep(0.5)
+    started = time.monotonic()
+    head.close()
+    assert time.monotonic() - started < 5
+    assert not [t for t in threading.enumerate() if t.name in ("evidence-listing", "batch-producer")]
+
+
 def test_a_listing_that_fails_is_said_where_the_units_are_asked_for(folder, monkeypatch):
     from tutela.evidence import reader
 

@@ -51,9 +51,11 @@ def ingest_command(
                     rows.append(outcome)
         summary = service.finish(run)
     finally:
-        hashing.close()
-        service.engine.close()
-        engine.dispose()
+        try:
+            hashing.close()
+        finally:
+            service.engine.close()
+            engine.dispose()
     if json_out:
         write_json_line(summary)
     else:

@@ -52,8 +52,15 @@ static PyObject *shrink(PyObject *self, PyObject *args) {
     Py_buffer view;
     Py_ssize_t width, height, channels, out_width, out_height;
     if (!PyArg_ParseTuple(args, "y*nnnnn", &view, &width, &height, &channels, &out_width, &out_height)) return NULL;
-    if (width < 1 || height < 1 || channels < 1 || channels > 4 || out_width < 1 || out_height < 1
-        || view.len != width * height * channels) {
+    /* Sizes are checked before they are multiplied: an absurd one must not overflow into a plausible product. */
+    const Py_ssize_t most = 1 << 20;  /* pixels along a side: far beyond any thumbnail's source */
+    if (width < 1 || height < 1 || out_width < 1 || out_height < 1 || width > most || height > most
+        || out_width > most || out_height > most || channels < 1 || channels > 4) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "shrink: sides must be 1 to 2**20 pixels, channels 1 to 4");
+        return NULL;
+    }
+    if (view.len != width * height * channels) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_ValueError, "shrink: the buffer is not width x height x channels bytes");
         return NULL;

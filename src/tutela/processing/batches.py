@@ -28,6 +28,7 @@ class TimedBatches:
 
     def __init__(self, items: Iterable[T], *, size: int, seconds: float) -> None:
         self.size, self.seconds = size, seconds
+        self._items = items
         self._handover: queue.Queue = queue.Queue(maxsize=max(2 * size, 64))
         self._stop = threading.Event()
         self._producer = threading.Thread(target=_produce, args=(items, self._handover, self._stop),
@@ -42,6 +43,9 @@ class TimedBatches:
 
     def close(self) -> None:
         self._stop.set()
+        interrupt = getattr(self._items, "interrupt", None)  # a pool's results: its wait gives up at once
+        if interrupt is not None:
+            interrupt()
         self._producer.join()
 
     def __iter__(self) -> Iterator[list]:

@@ -4,8 +4,9 @@ Opening the store (SQLAlchemy and the tables, the exhibit's checks, what an earl
 a second, as long as a worker takes on forty photos. So ``HeadStart`` forks the workers first, lists the evidence
 in a thread of its own and hands each unit to the engine as it is listed; the coordinator opens the store
 meanwhile. Once the store says which units an earlier run recorded, those are no longer sent, and those already
-sent are dropped when they come back: a resumed ingest hashes at most the engine's window of them again, and
-records nothing twice. Nothing is recorded from here: the caller classifies and writes what ``batches`` gives.
+sent are dropped when they come back: a resumed ingest hashes again at most what the workers got through while the
+store opened, and records nothing twice. Nothing is recorded from here: the caller classifies and writes what
+``batches`` gives.
 """
 
 from __future__ import annotations
@@ -43,9 +44,18 @@ class HeadStart:
         # workers in this thread), then the threads.
         for module in EvidenceReader(limits).sources.for_evidence(source).preload:
             importlib.import_module(module)
-        self._batches = TimedBatches(engine.hash_units(_Feed(self)), size=size, seconds=seconds)
+        results = engine.hash_units(_Feed(self))
+        try:
+            self._batches = TimedBatches(results, size=size, seconds=seconds)
+        except BaseException:
+            getattr(results, "close", lambda: None)()  # the workers are not left behind
+            raise
         self._lister = threading.Thread(target=self._list, name="evidence-listing", daemon=True)
-        self._lister.start()
+        try:
+            self._lister.start()
+        except BaseException:
+            self._batches.close()
+            raise
 
     def leave_out(self, recorded: set[str] | frozenset[str]) -> list[WorkUnit]:
         """Once the evidence is listed: the units not in ``recorded`` (locator keys), the only ones given back."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -50,7 +52,34 @@ def run_ordered(
     thread holds an import lock leaves the child that lock held for ever."""
     for module in preload:
         importlib.import_module(module)
-    return _ordered(_Pool(task, workers, timeout, initializer), items, max(4, workers * 8), on_failure)
+    pool = _Pool(task, workers, timeout, initializer)
+    return Results(pool, _ordered(pool, items, max(4, workers * 8), on_failure))
+
+
+class Interrupted(Exception):
+    """The caller stopped waiting for the workers (``Results.interrupt``)."""
+
+
+class Results(Iterator[Result]):
+    """``run_ordered``'s results in order. ``interrupt``, from any thread, makes a wait for the workers give up at
+    once (the busy ones are killed): a caller stopping (a wrong exhibit, Ctrl-C) does not wait for a file to end,
+    up to its timeout. ``close`` stops the workers even if no result was ever drawn."""
+
+    def __init__(self, pool: _Pool, generator: Iterator[Result]) -> None:
+        self._pool, self._generator = pool, generator
+
+    def __iter__(self) -> Results[Result]:
+        return self
+
+    def __next__(self) -> Result:
+        return next(self._generator)
+
+    def close(self) -> None:
+        self._generator.close()  # type: ignore[attr-defined]
+        self._pool.close()
+
+    def interrupt(self) -> None:
+        self._pool.wake()
 
 
 def _ordered(pool: _Pool, items: Iterable[Item], window: int, on_failure: Callable) -> Iterator[Result]:
@@ -96,8 +125,15 @@ class _Pool:
         self.waiting: deque[tuple[int, Any]] = deque()
         self.ended: list[tuple[int, tuple[Any, Any]]] = []  # items that failed before reaching a worker
         self.workers: list[_Worker] = []
+        self._wake_read, self._wake_write = os.pipe()  # written by ``wake``: a wait in ``collect`` gives up
+        self._wake_lock = threading.Lock()  # ``wake`` never writes to the pipe's numbers once closed (and reused)
         for _ in range(workers):
             self.workers.append(self._start())
+
+    def wake(self) -> None:
+        with self._wake_lock:
+            if self._wake_write >= 0:
+                os.write(self._wake_write, b"!")
 
     def submit(self, sequence: int, item: Any) -> None:
         self.waiting.append((sequence, item))
@@ -110,7 +146,10 @@ class _Pool:
             busy = [w for w in self.workers if w.queue]
             deadlines = [d for w in busy if (d := w.deadline(self.timeout)) is not None]
             wait_for = None if not deadlines else max(0.0, min(deadlines) - time.monotonic())
-            ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy], wait_for))
+            ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy] + [self._wake_read],
+                             wait_for))
+            if self._wake_read in ready:
+                raise Interrupted("stopped by the caller")
             for worker in busy:
                 if worker.connection in ready:
                     ended.append(self._receive(worker))
@@ -139,6 +178,11 @@ class _Pool:
                 worker.process.join()
             worker.connection.close()
         self.workers = []
+        with self._wake_lock:
+            if self._wake_write >= 0:
+                os.close(self._wake_read)
+                os.close(self._wake_write)
+                self._wake_read = self._wake_write = -1
 
     def _receive(self, worker: _Worker) -> tuple[int, tuple[Any, Any]]:
         try:

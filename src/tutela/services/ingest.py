@@ -180,12 +180,13 @@ class IngestService:
             ingest = run.ingest
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         ingest = self._verified(run)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest") as pool:
-            # read while the groups are made, by a thread per core: nothing else runs now
-            digest = pool.submit(evidence_sha256, ingest.source_path, threads=os.cpu_count() or 1)
-            groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
-            counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
-            after = digest.result()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="regroup") as pool:
+            # The groups are made while the evidence is read again, by a thread per core (nothing else runs now). The
+            # digest stays in this thread, which Ctrl-C stops at once: the regrouping it then waits for is short.
+            regrouped = pool.submit(self.groups.regroup, ingest.exhibit_id, near_duplicate_groups)
+            after = evidence_sha256(ingest.source_path, threads=os.cpu_count() or 1)
+            groups = regrouped.result()
+        counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
         if run.acquisition is not None:
             counts["acquisition_verification"] = run.acquisition  # kept with the ingest's record
         self.ingests.finish(ingest.id, after, counts)

@@ -165,7 +165,9 @@ class UnitStore:
             query = query.where(table.c.ref.in_(list(refs)))
         fields = unit_format.SECTIONS[section]
         out: dict[str, dict[str, Any]] = {}
+        ids: list[int] = []
         for row in connection.execute(query).mappings():
+            ids.append(row["id"])
             item: dict[str, Any] = {}
             for name, kind in fields.items():
                 goes_to = unit_format.target(kind)
@@ -177,7 +179,7 @@ class UnitStore:
             out[item["ref"]] = item
         # Records asked for by name take only their own links and events: a unit's continuity log runs to many
         # thousands of events, and one exhibit's record is asked for at every movement and every ingest.
-        named = None if refs is None else [index.ids(section)[ref] for ref in out]
+        named = None if refs is None else list(ids)
         if section == "cases" and out:
             self._export_case_referrals(connection, index, out, named)
         if section == "exhibits" and out:
