@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 from tutela.evidence import integrity
+from tutela.evidence.folder import walk_paths
 from tutela.evidence.integrity import evidence_sha256
 
 
@@ -44,3 +46,23 @@ def test_one_byte_changed_anywhere_changes_it(tmp_path):
         stream.seek(4999)
         stream.write(b"\1")
     assert evidence_sha256(str(folder)) != before
+
+
+def test_a_digest_stopped_midway_does_not_read_the_files_queued(tmp_path, monkeypatch):
+    """Ctrl-C during the digest after an ingest: the files queued behind those being read are dropped, not read."""
+    read: list[str] = []
+
+    def slow(path, buffer=None):
+        read.append(path)
+        time.sleep(0.05)
+        return "0" * 64
+
+    monkeypatch.setattr(integrity, "_file_sha256", slow)
+    folder = tmp_path / "seized"
+    folder.mkdir()
+    for n in range(40):
+        (folder / f"{n:02d}.bin").write_bytes(b"x")
+    digests = integrity._digested(walk_paths([str(folder)]), 2)
+    next(digests)
+    digests.close()  # what KeyboardInterrupt does to the generator
+    assert len(read) < 10

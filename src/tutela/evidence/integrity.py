@@ -57,7 +57,8 @@ def _digested(entries: Iterable[PathEntry], threads: int) -> Iterator[tuple[Path
         except OSError as exc:
             return f"unreadable: {exc.strerror}"
 
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="evidence-digest") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="evidence-digest")
+    try:
         pending: deque[tuple[PathEntry, Future | None]] = deque()
         for entry in entries:
             pending.append((entry, pool.submit(digest, entry.path) if entry.problem is None else None))
@@ -66,6 +67,8 @@ def _digested(entries: Iterable[PathEntry], threads: int) -> Iterator[tuple[Path
                 yield head, future.result() if future is not None else None
         for head, future in pending:
             yield head, future.result() if future is not None else None
+    finally:  # stopped (Ctrl-C): the files being read are finished, the ones queued behind them are not begun
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def acquisition_check(evidence: str) -> AcquisitionCheck | None:
