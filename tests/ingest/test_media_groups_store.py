@@ -142,3 +142,35 @@ def test_regrouping_keeps_every_graded_group_and_its_votes(engine):
     with Session(engine) as session:
         assert {g.id: g.size for g in media_groups.groups_of_exhibit(session, exhibit_id)} == {two: 0, three: 0}
     assert (_votes_on(engine, two), _votes_on(engine, three)) == (2, 1)
+
+
+def test_other_cases_give_their_unknown_files_only_and_near_candidates_by_pdq_alone(engine):
+    """Cross-case lookups: an exhibit's own case is left out, known files too; near-match candidates are only the
+    PDQs good enough to match (an id and 32 bytes each), the rest is asked for by SHA-256 or by id."""
+    ingests, exhibit_id, _ = _store(engine)
+    unit = UnitStore(engine)
+    unit.add("cases", {"ref": "CASE-2"})
+    unit.add("exhibits", {"ref": "EX-2", "case": "CASE-2", "type": "laptop"})
+    unit.add("exhibits", {"ref": "EX-3", "case": "CASE-1", "type": "tablet"})
+    other, same_case = ingests.exhibit_in_case("EX-2", "CASE-2"), ingests.exhibit_in_case("EX-3", "CASE-1")
+    other_ingest = ingests.begin(other, "/laptop", "1" * 64)
+    same_ingest = ingests.begin(same_case, "/tablet", "2" * 64)
+
+    def item(ingest_row, exhibit, name, outcome, content, pdq=None, quality=None):
+        return {**_item(ingest_row, exhibit, name, outcome, content), "pdq": pdq, "quality": quality,
+                "locator": {"evidence": "/seized", "source": "folder", "path": name}}
+
+    ingests.write([item(other_ingest, other, "good.png", "unknown_still", "a", bytes(range(32)), 90),
+                   item(other_ingest, other, "poor.png", "unknown_still", "b", bytes(range(1, 33)), 20),
+                   item(other_ingest, other, "known.png", "known", "c", bytes(range(2, 34)), 90),
+                   item(same_ingest, same_case, "mine.png", "unknown_still", "d", bytes(range(3, 35)), 90)])
+    others = MediaGroupStore(engine).other_cases(exhibit_id)
+    ids, pdqs = others.near_candidates()
+    by_name = {row["locator"]["path"]: row["id"] for ingest_row in (other_ingest, same_ingest)
+               for row in ingests.items(ingest_row.id)}
+    assert ids.tolist() == [by_name["good.png"]] and pdqs.tolist() == [list(range(32))]
+    sha = {name: hashlib.sha256(name.encode()).digest() for name in "abcd"}
+    found = others.same_sha256([sha["a"], sha["b"], sha["c"], sha["d"], sha["a"]])
+    assert [(m.id, m.case_ref, m.exhibit_ref, m.path.rsplit("/", 1)[-1]) for m in found] == [
+        (by_name["good.png"], "CASE-2", "EX-2", "good.png"), (by_name["poor.png"], "CASE-2", "EX-2", "poor.png")]
+    assert [m.id for m in others.by_id([by_name["mine.png"], by_name["poor.png"]])] == [by_name["poor.png"]]

@@ -89,47 +89,74 @@ class SeenBefore:
                 "distance": self.distance}
 
 
-class SeenElsewhere:
-    """Unknown files of other cases, looked up by SHA-256 and by PDQ within the threshold."""
+class OtherCases(Protocol):
+    """Unknown files of other cases (store/media_groups.py): what ``SeenElsewhere`` looks links up in."""
 
-    def __init__(self, seen: Sequence, threshold: int = DEFAULT_PDQ_THRESHOLD) -> None:
-        """``seen``: objects with id, sha256, pdq, quality, case_ref, exhibit_ref and path."""
-        self.seen, self.threshold = list(seen), threshold
-        self._by_sha256: dict[bytes, list[int]] = {}
-        for i, item in enumerate(self.seen):
-            if item.sha256 is not None:
-                self._by_sha256.setdefault(item.sha256, []).append(i)
-        self._near = _near_usable(self.seen)
+    def near_candidates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and PDQs (n x 32) of the files whose PDQ may be near-matched (quality >= 50)."""
+
+    def same_sha256(self, digests: Sequence[bytes]) -> list:
+        """The files with these digests: objects with id, sha256, case_ref, exhibit_ref and path."""
+
+    def by_id(self, ids: Sequence[int]) -> list:
+        """The files with these ids, as ``same_sha256`` gives them."""
+
+
+class SeenElsewhere:
+    """Unknown files of other cases, looked up by SHA-256 and by PDQ within the threshold. Only their PDQs are held
+    (an index over them); exact copies and the details of a match are asked for a batch at a time."""
+
+    def __init__(self, others: OtherCases, threshold: int = DEFAULT_PDQ_THRESHOLD) -> None:
+        from tutela.matching.matcher import blank_like_rows
+
+        self.others, self.threshold = others, threshold
+        ids, pdqs = others.near_candidates()
+        if len(ids):
+            usable = ~np.asarray(blank_like_rows(pdqs), dtype=bool)
+            ids, pdqs = ids[usable], pdqs[usable]
+        self._ids = ids
         self._index = None
-        if self._near:
+        if len(ids):
             from tutela.matching.pdq_index import PdqIndex
 
-            self._index = PdqIndex.build(_rows([self.seen[i].pdq for i in self._near]))
+            self._index = PdqIndex.build(np.ascontiguousarray(pdqs))
 
     def links(self, items: Sequence[Hashed]) -> list[list[SeenBefore]]:
-        """For each item, one link per other exhibit with the same picture: an exact copy first, else the nearest."""
-        found: list[dict[int, tuple[int, int, str]]] = [{} for _ in items]  # exhibit key -> (distance, seen, type)
+        """For each item, one link per other exhibit with the same picture: an exact copy first, else the nearest
+        (ties to the file recorded first)."""
+        found: list[dict[tuple[str, str], tuple[int, int, str]]] = [{} for _ in items]  # exhibit -> distance, id, how
+        seen = {media.id: media for media in self.others.same_sha256(
+            [item.sha256 for item in items if item.sha256 is not None])}
+        copies: dict[bytes, list] = {}
+        for media in seen.values():  # in id order
+            copies.setdefault(media.sha256, []).append(media)
         for n, item in enumerate(items):
-            for i in self._by_sha256.get(item.sha256, ()) if item.sha256 is not None else ():
-                found[n].setdefault(self._exhibit_key(i), (0, i, "sha256"))
+            for media in copies.get(item.sha256, ()) if item.sha256 is not None else ():
+                found[n].setdefault(_exhibit_key(media), (0, media.id, "sha256"))
+        near: list[tuple[int, int, int]] = []  # (item, file id, distance)
         asked = _near_usable(items)
         if asked and self._index is not None:
             matches = self._index.query(_rows([items[n].pdq for n in asked]), self.threshold)
-            for q, n in enumerate(asked):
-                for entry, distance in matches.for_query(q):
-                    i = self._near[entry]
-                    best = found[n].get(self._exhibit_key(i))
-                    if best is None or (distance, i) < best[:2]:
-                        found[n][self._exhibit_key(i)] = (distance, i, "pdq")
-        return [[self._link(i, hash_type, distance) for distance, i, hash_type in sorted(per.values())]
+            near = [(n, int(self._ids[entry]), int(distance))
+                    for q, n in enumerate(asked) for entry, distance in matches.for_query(q)]
+            seen.update((media.id, media) for media in self.others.by_id([i for _, i, _ in near if i not in seen]))
+        for n, file_id, distance in near:
+            media = seen.get(file_id)
+            if media is None:  # no longer unknown since the index was read (rematched): no link
+                continue
+            best = found[n].get(_exhibit_key(media))
+            if best is None or (distance, file_id) < best[:2]:
+                found[n][_exhibit_key(media)] = (distance, file_id, "pdq")
+        return [[_link(seen[i], hash_type, distance) for distance, i, hash_type in sorted(per.values())]
                 for per in found]
 
-    def _exhibit_key(self, i: int) -> tuple[str, str]:
-        return self.seen[i].case_ref, self.seen[i].exhibit_ref
 
-    def _link(self, i: int, hash_type: str, distance: int) -> SeenBefore:
-        item = self.seen[i]
-        return SeenBefore(item.id, item.case_ref, item.exhibit_ref, item.path, hash_type, int(distance))
+def _exhibit_key(media) -> tuple[str, str]:
+    return media.case_ref, media.exhibit_ref
+
+
+def _link(media, hash_type: str, distance: int) -> SeenBefore:
+    return SeenBefore(media.id, media.case_ref, media.exhibit_ref, media.path, hash_type, int(distance))
 
 
 def _near_usable(items: Sequence[Hashed]) -> list[int]:

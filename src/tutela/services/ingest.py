@@ -140,7 +140,7 @@ class IngestService:
             from tutela.services.matching import match_records
 
             matcher = self.matcher()  # loads while the first files are being hashed
-            seen = SeenElsewhere(self.groups.seen_in_other_cases(run.exhibit_id))
+            seen = SeenElsewhere(self.groups.other_cases(run.exhibit_id))
             for hashed in hashing.batches():
                 matched = match_records(matcher, [record for _, record in hashed], batch=len(hashed))
                 done = [classify(unit, record, result, run.first_seen)

@@ -72,6 +72,7 @@ class MediaItem(Base):
     __table_args__ = (
         UniqueConstraint("exhibit_id", "locator_key", name="uq_media_items_locator"),
         Index("ix_media_items_exhibit_sha256", "exhibit_id", "sha256"),
+        Index("ix_media_items_sha256", "sha256"),  # the same file in another case (cross-case links)
     )
 
 
