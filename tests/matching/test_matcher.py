@@ -145,6 +145,25 @@ def test_blank_like_rows_in_chunks_agrees_with_one_hash_at_a_time(monkeypatch):
     assert set(np.flatnonzero(found).tolist()) >= {6, 7, 20, 39}
 
 
+def test_blank_like_rows_through_an_index_agrees_with_the_comparison_word_by_word(monkeypatch):
+    """Many rows go through an index of them; it must find exactly the rows within 16 bits of a flat picture."""
+    from tutela.matching import matcher
+
+    rng = np.random.default_rng(9)
+    rows = rng.integers(0, 256, (3000, 32), dtype=np.uint8)
+    flats = flat_picture_hashes()
+    for position in range(0, 3000, 37):  # at the edge: 16 bits from a flat picture (blank), 17 (not)
+        flat = f"{flats[position % len(flats)]:064x}"
+        rows[position] = np.frombuffer(bytes.fromhex(_flip_bits(flat, 16 + position % 2, position)), np.uint8)
+    rows[5] = 0
+    monkeypatch.setattr(matcher, "_BLANK_BY_INDEX", 1)
+    by_index = matcher.blank_like_rows(rows)
+    monkeypatch.setattr(matcher, "_BLANK_BY_INDEX", 10**9)
+    by_words = matcher.blank_like_rows(rows)
+    assert by_index.tolist() == by_words.tolist()
+    assert by_index[0::74].all() and not by_index[37::74].any() and by_index[5]
+
+
 def test_near_index_leaves_out_flat_picture_hashes():
     from tutela.hashing.pdq import pdq_from_luma
     from tutela.matching.indexes import build_near_index

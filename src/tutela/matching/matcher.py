@@ -75,20 +75,37 @@ def _flat_picture_words() -> np.ndarray:
 
 
 _BLANK_CHUNK = 4096  # rows compared with the flat pictures at a time: 4096 x 256 x 4 words is 32 MB
+# From this many rows the near-flat check indexes the rows (MIH, in C) and looks the flat pictures up in it,
+# instead of comparing every row with every flat picture: 256 rows 0.13 ms against 0.79, 5000 rows 1.4 ms against
+# 16.6, 200,000 rows 38 ms against 714 (an ingest's cross-case lookup reads that many of other cases' files).
+_BLANK_BY_INDEX = 64
 
 
 def blank_like_rows(rows: np.ndarray) -> np.ndarray:
     """``blank_like`` for many (N, 32) uint8 hashes at once (a batch of look-ups checks them all in one go).
 
     In chunks: a match server refreshing 50,000 new entries at once made a 400 MB temporary in one piece."""
-    words = np.ascontiguousarray(rows, dtype=np.uint8).view(np.uint64)
+    rows = np.ascontiguousarray(rows, dtype=np.uint8)
+    words = rows.view(np.uint64)
     bits = np.bitwise_count(words).sum(axis=1)
+    if words.shape[0] >= _BLANK_BY_INDEX:
+        return (bits < MIN_BITS_SET) | (bits > MAX_BITS_SET) | _near_flat_by_index(rows)
     flats = _flat_picture_words()[None, :, :]
     near_flat = np.zeros(words.shape[0], dtype=bool)
     for start in range(0, words.shape[0], _BLANK_CHUNK):
         distances = np.bitwise_count(words[start:start + _BLANK_CHUNK, None, :] ^ flats).sum(axis=2)
         near_flat[start:start + _BLANK_CHUNK] = (distances <= BLANK_DISTANCE).any(axis=1)
     return (bits < MIN_BITS_SET) | (bits > MAX_BITS_SET) | near_flat
+
+
+def _near_flat_by_index(rows: np.ndarray) -> np.ndarray:
+    """Rows within BLANK_DISTANCE of a flat picture's hash: the flat pictures looked up in an index of the rows."""
+    from tutela.matching.pdq_index import PdqIndex
+
+    found = PdqIndex.build(rows).query(_flat_picture_words().view(np.uint8), BLANK_DISTANCE).entry_ids
+    near_flat = np.zeros(rows.shape[0], dtype=bool)
+    near_flat[found] = True
+    return near_flat
 
 
 def near_match_refusal(query: PdqQuery, blank: bool | None = None) -> str | None:
