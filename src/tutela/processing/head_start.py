@@ -37,7 +37,7 @@ class HeadStart:
         self.listed = threading.Event()
         self._grew = threading.Condition()
         self._failure: BaseException | None = None
-        self._recorded: frozenset[str] | None = None  # locator keys an earlier run recorded, once known
+        self._recorded: frozenset[bytes] | None = None  # locator keys an earlier run recorded, once known
         self._sent: deque[WorkUnit] = deque()  # handed to the engine, not yet given back
         self._stop = threading.Event()
         # What the workers need to open this evidence is imported here, then the engine (a local pool forks its
@@ -57,7 +57,7 @@ class HeadStart:
             self._batches.close()
             raise
 
-    def leave_out(self, recorded: set[str] | frozenset[str]) -> list[WorkUnit]:
+    def leave_out(self, recorded: set[bytes] | frozenset[bytes]) -> list[WorkUnit]:
         """Once the evidence is listed: the units not in ``recorded`` (locator keys), the only ones given back."""
         self._recorded = frozenset(recorded)
         self.listed.wait()
