@@ -203,3 +203,21 @@ def test_whole_hostile_folder_one_record_each_bounded_memory(hostile):
     assert by_name["socket"]["error"] == "not a regular file: a socket"
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def _collects(_item) -> bool:
+    import gc
+
+    return gc.isenabled()
+
+
+def test_workers_collect_garbage_when_the_caller_forked_them_with_collection_off():
+    """`tutela ingest` turns collection off while it imports (cli/ingest.py): its workers must not inherit that."""
+    import gc
+
+    gc.disable()
+    try:
+        results = run_ordered(_collects, [1, 2], workers=1, timeout=30, on_failure=lambda item, failure: None)
+    finally:
+        gc.enable()
+    assert list(results) == [True, True]

@@ -14,6 +14,7 @@ paid for.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -52,6 +53,9 @@ def run_ordered(
     thread holds an import lock leaves the child that lock held for ever."""
     for module in preload:
         importlib.import_module(module)
+    # What is imported by now lives as long as the process: out of the collector's full passes here and in the
+    # workers, whose pages of it then stay shared with this process (Python's advice for fork without exec).
+    gc.freeze()
     pool = _Pool(task, workers, timeout, initializer)
     return Results(pool, _ordered(pool, items, max(4, workers * 8), on_failure))
 
@@ -257,6 +261,7 @@ class _Stop:
 def _serve(task: Callable, connection: Connection, inherited: list[Connection],
            initializer: Callable[[], None] | None) -> None:
     """A worker: run items as they come until told to stop or this process's end of the pipe closes."""
+    gc.enable()  # the caller may have forked it with collection off (cli/ingest.py)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the coordinator, which stops the workers
     for other in inherited:  # the pool's ends of the pipes: closed here, so that a dead pool is seen as EOF
         other.close()
