@@ -90,10 +90,10 @@ def _head_start(request, config, workers: int | None, scheduler: str | None):
     """The request checked and its evidence being hashed, before the store (a third of a second to open) is."""
     from tutela.processing.head_start import HeadStart
 
-    source = request.evidence_path(config.media_key)
+    request.evidence_path(config.media_key)  # said before a Dask scheduler is even called
     engine = _engine(scheduler, workers or config.workers, config.item_timeout)
     try:
-        return HeadStart(source, request.options, request.limits, engine, size=config.ingest_batch)
+        return HeadStart.of(request, engine, config.media_key, size=config.ingest_batch)
     except BaseException:
         engine.close()
         raise

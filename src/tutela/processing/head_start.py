@@ -21,7 +21,7 @@ from tutela.evidence.archives import ArchiveLimits
 from tutela.evidence.reader import EvidenceReader
 from tutela.hashing.hasher import HashOptions
 from tutela.processing.batches import TimedBatches
-from tutela.processing.ingest import Engine, WorkUnit
+from tutela.processing.ingest import Engine, IngestRequest, WorkUnit
 
 Hashed = tuple[WorkUnit, HashRecord]
 BATCH_SECONDS = 0.5  # a batch is closed this long after its first file at most: a killed run loses no more work
@@ -56,6 +56,11 @@ class HeadStart:
         except BaseException:
             self._batches.close()
             raise
+
+    @classmethod
+    def of(cls, request: IngestRequest, engine: Engine, media_key: str | None, *, size: int) -> HeadStart:
+        """``request`` checked (a missing media key or evidence is said before anything starts), then begun."""
+        return cls(request.evidence_path(media_key), request.options, request.limits, engine, size=size)
 
     def leave_out(self, recorded: set[bytes] | frozenset[bytes]) -> list[WorkUnit]:
         """Once the evidence is listed: the units not in ``recorded`` (locator keys), the only ones given back."""

@@ -63,16 +63,13 @@ class IngestService:
         self.media_key = media_key
         self._fernet = None
 
-    def head_start(self, request: IngestRequest) -> HeadStart:
-        """The request checked, its evidence listed and hashed from now on (``start`` takes it up)."""
-        return head_start(request, self.engine, self.media_key, self.batch)
-
     def start(self, request: IngestRequest, hashing: HeadStart | None = None) -> IngestRun:
         """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record.
 
-        ``hashing``, begun before the store was open (``head_start``), is taken up, or begun here; either way this
+        ``hashing``, begun before the store was open (``HeadStart.of``), is taken up, or begun here; either way this
         run closes it (``batches``), or it is closed here if the run cannot go on."""
-        hashing = hashing if hashing is not None else self.head_start(request)
+        if hashing is None:
+            hashing = HeadStart.of(request, self.engine, self.media_key, size=self.batch)
         try:
             return self._start(request, hashing)
         except BaseException:
@@ -210,12 +207,6 @@ class IngestService:
                    processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,
                    elapsed_seconds=round(elapsed, 3), rate=round(run.processed / elapsed, 2) if elapsed > 0 else 0.0)
         return out
-
-
-def head_start(request: IngestRequest, engine: Engine, media_key: str | None, batch: int = BATCH) -> HeadStart:
-    """``request`` checked (a missing key or evidence said at once), its evidence listed and hashed from now on."""
-    source = request.evidence_path(media_key)
-    return HeadStart(source, request.options, request.limits, engine, size=batch)
 
 
 def _refuse_changed(ingest: IngestRow, now: str, exhibit: str) -> None:
