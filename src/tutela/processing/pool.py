@@ -53,9 +53,6 @@ def run_ordered(
     thread holds an import lock leaves the child that lock held for ever."""
     for module in preload:
         importlib.import_module(module)
-    # What is imported by now lives as long as the process: out of the collector's full passes here and in the
-    # workers, whose pages of it then stay shared with this process (Python's advice for fork without exec).
-    gc.freeze()
     pool = _Pool(task, workers, timeout, initializer)
     return Results(pool, _ordered(pool, items, max(4, workers * 8), on_failure))
 
