@@ -48,13 +48,18 @@ def _thumbnail(luma: Image.Image, cb: Image.Image, cr: Image.Image, fix: Image.T
                ) -> Thumbnail:
     import simplejpeg
 
-    scale = min(1.0, size / max(luma.size))
-    fitted = (max(1, round(luma.width * scale)), max(1, round(luma.height * scale)))
+    fitted = fitted_size(luma.size, size)
     halved = ((fitted[0] + 1) // 2, (fitted[1] + 1) // 2)  # 4:2:0, as JPEG encoders store colour by default
     small = [shrunk(plane, dims) for plane, dims in ((luma, fitted), (cb, halved), (cr, halved))]
     y, u, v = (np.ascontiguousarray(_upright(plane, fix)) for plane in small)
     jpeg = simplejpeg.encode_jpeg_yuv_planes(y, u, v, quality=THUMBNAIL_QUALITY)
     return Thumbnail(jpeg, y.shape[1], y.shape[0])
+
+
+def fitted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """``size`` scaled down (never up) so that its longest side is ``longest``."""
+    scale = min(1.0, longest / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 def shrunk(image: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -20,7 +20,7 @@ from PIL import Image, ImageFile, ImageOps
 from tutela.domain.banks import MIN_PDQ_QUALITY
 from tutela.domain.media import Thumbnail
 from tutela.errors import DecodeError, TooLargeError
-from tutela.hashing.jpeg_planes import THUMBNAIL_QUALITY, luma_and_thumbnail, shrunk
+from tutela.hashing.jpeg_planes import THUMBNAIL_QUALITY, fitted_size, luma_and_thumbnail, shrunk
 from tutela.hashing.pdq import pdq_from_luma, pdq_from_rgb
 
 FAST_MIN_SIDE = 360
@@ -141,9 +141,7 @@ def _jpeg_luma_and_thumbnail(image: Image.Image, data: bytes, thumbnail: int) ->
 def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
     # Shrunk in its own mode first (L, YCbCr and RGB resample band by band), converted once it is small.
     source = image if image.mode in ("L", "RGB", "YCbCr") else image.convert("RGB")
-    scale = min(1.0, size / max(source.size))
-    fitted = (max(1, round(source.width * scale)), max(1, round(source.height * scale)))
-    small = shrunk(source, fitted).convert("RGB")
+    small = shrunk(source, fitted_size(source.size, size)).convert("RGB")
     out = io.BytesIO()
     small.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
     return Thumbnail(out.getvalue(), small.width, small.height)
