@@ -179,7 +179,7 @@ class UnitStore:
             out[item["ref"]] = item
         # Records asked for by name take only their own links and events: a unit's continuity log runs to many
         # thousands of events, and one exhibit's record is asked for at every movement and every ingest.
-        named = None if refs is None else list(ids)
+        named = None if refs is None else ids
         if section == "cases" and out:
             self._export_case_referrals(connection, index, out, named)
         if section == "exhibits" and out:
