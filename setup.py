@@ -27,6 +27,7 @@ setup(
         Extension("tutela.matching._mih", ["src/tutela/matching/_mih.c"], extra_compile_args=["-O3"]),
         Extension("tutela.hashing._pdq", ["src/tutela/hashing/_pdq.c"], extra_compile_args=["-O3"]),
         Extension("tutela.hashing._shrink", ["src/tutela/hashing/_shrink.c"], extra_compile_args=["-O3"]),
+        Extension("tutela.hashing._borders", ["src/tutela/hashing/_borders.c"], extra_compile_args=["-O3"]),
         Extension("tutela.hashing._jpeg_planes", ["src/tutela/hashing/_jpeg_planes.c"], libraries=["jpeg"],
                   extra_compile_args=["-O2"]),
     ],

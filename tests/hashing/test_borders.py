@@ -34,3 +34,36 @@ def test_jpeg_like_noise_within_the_tolerance_is_still_border():
     padded = np.pad(inner, ((30, 30), (0, 0)), constant_values=250).astype(np.int16)
     padded[:30] -= np.random.default_rng(1).integers(0, 8, size=(30, 200)).astype(np.int16)
     assert content_box(padded.clip(0, 255).astype(np.uint8)) == (30, 230, 0, 200)
+
+
+def _rule(lines: np.ndarray) -> int:
+    """The rule in plain numpy, a line at a time: leading lines within the tolerance of the edge line's median."""
+    from tutela.hashing.borders import SHARE_WITHIN, TOLERANCE
+
+    colour = float(np.median(lines[0]))
+    for k, line in enumerate(lines):
+        if (np.abs(line.astype(np.int16) - colour) <= TOLERANCE).mean() < SHARE_WITHIN:
+            return k
+    return len(lines)
+
+
+def test_the_lines_counted_in_c_are_the_rule_s_on_noisy_padded_pictures():
+    from tutela.hashing._borders import border_lines
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        height, width = rng.integers(16, 120, 2)
+        pads = rng.integers(0, 30, 4) * (rng.random(4) < 0.6)
+        padded = np.pad(_noise(height, width, int(rng.integers(1000))),
+                        ((pads[0], pads[1]), (pads[2], pads[3])), constant_values=int(rng.integers(256)))
+        noisy = padded.astype(np.int16) + rng.integers(-15, 16, padded.shape) * (rng.random(padded.shape) < 0.03)
+        plane = np.ascontiguousarray(noisy.clip(0, 255).astype(np.uint8))
+        expected = (_rule(plane), _rule(plane[::-1]), _rule(plane.T), _rule(plane.T[::-1]))
+        assert border_lines(plane, plane.shape[1], plane.shape[0], 12, 0.98) == expected
+
+
+def test_a_plane_of_the_wrong_size_is_refused():
+    from tutela.hashing._borders import border_lines
+
+    with pytest.raises(ValueError, match="width x height"):
+        border_lines(bytes(10), 4, 4, 12, 0.98)

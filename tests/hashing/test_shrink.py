@@ -1,4 +1,4 @@
-"""The thumbnail's reduction: two-tap bilinear sampling in C after a whole-factor box reduce (hashing/_shrink.c)."""
+"""The thumbnail's reduction in C (hashing/_shrink.c): a whole-factor box reduce, then two-tap bilinear sampling."""
 
 from __future__ import annotations
 
@@ -41,12 +41,32 @@ def test_sampling_matches_the_arithmetic_to_a_level(shape, size):
     assert np.abs(out.astype(int) - expected).max() <= 2  # weights in 1/128 (half a step off at most), one rounding
 
 
+@pytest.mark.parametrize(("shape", "factor"), [
+    ((600, 800), 2), ((300, 400), 2), ((480, 640, 3), 2), ((1601, 1203), 3), ((7, 9, 3), 4), ((5, 5), 7),
+    ((378, 504, 3), 5), ((1, 50), 2),  # boxes cut short at the right and bottom edges, as Pillow's are
+])
+def test_the_box_reduce_is_pillow_s_to_the_bit(shape, factor):
+    pixels = np.random.default_rng(factor).integers(0, 256, shape, dtype=np.uint8)
+    wanted = np.asarray(Image.fromarray(pixels).reduce(factor))
+    height, width = shape[:2]
+    reduced = shrink(pixels.tobytes(), width, height, shape[2] if len(shape) == 3 else 1,
+                     wanted.shape[1], wanted.shape[0], factor)
+    assert np.array_equal(np.frombuffer(reduced, np.uint8).reshape(wanted.shape), wanted)
+
+
+def test_reduce_then_sample_is_sampling_the_reduced_picture():
+    pixels = np.random.default_rng(9).integers(0, 256, (600, 800), dtype=np.uint8)
+    reduced = np.asarray(Image.fromarray(pixels).reduce(2))
+    assert shrink(pixels.tobytes(), 800, 600, 1, 256, 192, 2) == shrink(reduced.tobytes(), 400, 300, 1, 256, 192)
+
+
 def test_a_buffer_of_the_wrong_size_is_refused():
     with pytest.raises(ValueError, match="width x height x channels"):
         shrink(bytes(10), 4, 4, 1, 2, 2)
 
 
-@pytest.mark.parametrize("sizes", [(2 ** 62, 4, 1, 2, 2), (4, 4, 1, 2 ** 40, 2), (4, 4, 5, 2, 2), (0, 4, 1, 2, 2)])
+@pytest.mark.parametrize("sizes", [(2 ** 62, 4, 1, 2, 2), (4, 4, 1, 2 ** 40, 2), (4, 4, 5, 2, 2), (0, 4, 1, 2, 2),
+                                   (4, 4, 1, 2, 2, 0), (4, 4, 1, 2, 2, 1000)])
 def test_absurd_sizes_are_refused_before_any_arithmetic(sizes):
     with pytest.raises(ValueError, match="sides must be"):  # 2**62 x 4 overflowed into a passing check: a crash
         shrink(b"", *sizes)

@@ -4,7 +4,8 @@ Ingest hashes the Y plane and shows examiners a 256 px colour thumbnail. Pillow'
 interleaves the chroma of the whole (reduced) picture only for us to shrink it at once: a fifth of a worker's
 decode. Here libjpeg hands over its planes as they leave the IDCT; the Y plane is bit for bit the one a grey decode
 gives at that scale (Pillow picks the scale, tests/hashing/test_jpeg_planes.py holds them equal), each plane is
-shrunk on its own and the thumbnail is encoded from the planes (simplejpeg), so no picture is ever interleaved.
+shrunk on its own (box reduce and sampling in one C call, _shrink.c) and the thumbnail is encoded from the planes
+(simplejpeg), so no picture is ever interleaved, nor a plane wrapped in a Pillow image.
 """
 
 from __future__ import annotations
@@ -32,26 +33,21 @@ def luma_and_thumbnail(data: bytes, scale: int, fix: Image.Transpose | None, siz
     planes = decode(data, scale)
     if planes is None:
         return None
-    luma, cb, cr = (_plane(*plane) for plane in planes)
-    return _upright(luma, fix), _thumbnail(luma, cb, cr, fix, size)
+    return _upright(*planes[0], fix), _thumbnail(planes, fix, size)
 
 
-def _plane(pixels: bytes, width: int, height: int) -> Image.Image:
-    return Image.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1)
+def _upright(pixels: bytes, width: int, height: int, fix: Image.Transpose | None) -> np.ndarray:
+    plane = np.frombuffer(pixels, np.uint8).reshape(height, width)
+    return plane if fix is None else np.asarray(Image.fromarray(plane).transpose(fix))
 
 
-def _upright(plane: Image.Image, fix: Image.Transpose | None) -> np.ndarray:
-    return np.asarray(plane.transpose(fix) if fix is not None else plane)
-
-
-def _thumbnail(luma: Image.Image, cb: Image.Image, cr: Image.Image, fix: Image.Transpose | None, size: int
-               ) -> Thumbnail:
+def _thumbnail(planes: tuple[tuple[bytes, int, int], ...], fix: Image.Transpose | None, size: int) -> Thumbnail:
     import simplejpeg
 
-    fitted = fitted_size(luma.size, size)
+    fitted = fitted_size(planes[0][1:], size)
     halved = ((fitted[0] + 1) // 2, (fitted[1] + 1) // 2)  # 4:2:0, as JPEG encoders store colour by default
-    small = [shrunk(plane, dims) for plane, dims in ((luma, fitted), (cb, halved), (cr, halved))]
-    y, u, v = (np.ascontiguousarray(_upright(plane, fix)) for plane in small)
+    y, u, v = (_upright(shrunk_pixels(pixels, width, height, 1, dims), *dims, fix)
+               for (pixels, width, height), dims in zip(planes, (fitted, halved, halved), strict=True))
     jpeg = simplejpeg.encode_jpeg_yuv_planes(y, u, v, quality=THUMBNAIL_QUALITY)
     return Thumbnail(jpeg, y.shape[1], y.shape[0])
 
@@ -63,13 +59,18 @@ def fitted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
 
 
 def shrunk(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """``image`` (L, RGB or YCbCr) at the smaller ``size``: box-reduced by a whole factor, then sampled."""
-    from tutela.hashing._shrink import shrink
-
-    factor = max(1, round(max(image.width / size[0], image.height / size[1]) / SAMPLED_REMAINDER))
-    if factor > 1:
-        image = image.reduce(factor)
+    """``image`` (L, RGB or YCbCr) at the smaller ``size``."""
     if image.size == size:
         return image
-    pixels = shrink(image.tobytes(), image.width, image.height, len(image.getbands()), *size)
+    pixels = shrunk_pixels(image.tobytes(), image.width, image.height, len(image.getbands()), size)
     return Image.frombuffer(image.mode, size, pixels, "raw", image.mode, 0, 1)
+
+
+def shrunk_pixels(pixels: bytes, width: int, height: int, channels: int, size: tuple[int, int]) -> bytes:
+    """Packed 8-bit pixels at the smaller ``size``: box-reduced by a whole factor, then sampled (_shrink.c)."""
+    from tutela.hashing._shrink import shrink
+
+    if (width, height) == size:
+        return pixels
+    factor = max(1, round(max(width / size[0], height / size[1]) / SAMPLED_REMAINDER))
+    return shrink(pixels, width, height, channels, *size, factor)

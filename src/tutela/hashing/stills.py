@@ -139,12 +139,15 @@ def _jpeg_luma_and_thumbnail(image: Image.Image, data: bytes, thumbnail: int) ->
 
 
 def _thumbnail_of(image: Image.Image, size: int) -> Thumbnail:
-    # Shrunk in its own mode first (L, YCbCr and RGB resample band by band), converted once it is small.
+    import simplejpeg
+
+    # Shrunk in its own mode first (L, YCbCr and RGB resample band by band), converted once it is small; encoded
+    # by simplejpeg at 4:2:0, as Pillow's save would, without its file object (0.16 against 0.19 ms at 256 px).
     source = image if image.mode in ("L", "RGB", "YCbCr") else image.convert("RGB")
     small = shrunk(source, fitted_size(source.size, size)).convert("RGB")
-    out = io.BytesIO()
-    small.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
-    return Thumbnail(out.getvalue(), small.width, small.height)
+    jpeg = simplejpeg.encode_jpeg(np.asarray(small), quality=THUMBNAIL_QUALITY, colorspace="RGB",
+                                  colorsubsampling="420")
+    return Thumbnail(jpeg, small.width, small.height)
 
 
 def signals_from_luma(luma: np.ndarray) -> MatchSignals:
