@@ -68,11 +68,11 @@ class ItemOutcome:
     thumbnail: bool = False  # an encrypted thumbnail was stored
 
     def to_json(self) -> dict[str, Any]:
-        record = self.record.to_json()
+        r = self.record
         out: dict[str, Any] = {"path": str(self.locator), "locator": self.locator.to_json(),
-                               "outcome": self.outcome, "reason": self.reason}
-        for key in ("size", "md5", "sha1", "sha256", "kind", "mime", "pdq", "quality"):
-            out[key] = record.get(key)
+                               "outcome": self.outcome, "reason": self.reason, "size": r.size, "md5": r.md5,
+                               "sha1": r.sha1, "sha256": r.sha256, "kind": str(r.kind) if r.kind else None,
+                               "mime": r.mime, "pdq": r.pdq, "quality": r.quality}
         match = self.match
         out.update(category=str(match.category) if match else None, bank=match.bank if match else None,
                    hash_type=match.hash_type if match else None, distance=match.distance if match else None,
