@@ -62,8 +62,17 @@ def test_the_lines_counted_in_c_are_the_rule_s_on_noisy_padded_pictures():
         assert border_lines(plane, plane.shape[1], plane.shape[0], 12, 0.98) == expected
 
 
-def test_a_plane_of_the_wrong_size_is_refused():
+def test_a_plane_of_the_wrong_size_or_an_absurd_rule_is_refused():
     from tutela.hashing._borders import border_lines
 
     with pytest.raises(ValueError, match="width x height"):
         border_lines(bytes(10), 4, 4, 12, 0.98)
+    with pytest.raises(ValueError, match="tolerance"):
+        border_lines(bytes(16), 4, 4, 2 ** 40, 0.98)
+    with pytest.raises(ValueError, match="share"):
+        border_lines(bytes(16), 4, 4, 12, float("nan"))
+
+
+def test_only_an_8_bit_plane_is_taken():
+    with pytest.raises(TypeError, match="8-bit"):
+        content_box(_noise(40, 40).astype(np.int16))

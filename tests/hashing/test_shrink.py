@@ -60,6 +60,19 @@ def test_reduce_then_sample_is_sampling_the_reduced_picture():
     assert shrink(pixels.tobytes(), 800, 600, 1, 256, 192, 2) == shrink(reduced.tobytes(), 400, 300, 1, 256, 192)
 
 
+def test_nothing_to_reduce_or_resize_gives_the_pixels_back():
+    pixels = np.random.default_rng(2).integers(0, 256, (30, 40, 3), dtype=np.uint8).tobytes()
+    assert shrink(pixels, 40, 30, 3, 40, 30) == pixels
+
+
+def test_a_picture_too_wide_for_one_box_factor_still_shrinks():
+    """A 100000 x 40 strip fitted to 256 px asks for a factor of 244 / 1.6 in whole boxes: capped, then sampled."""
+    strip = Image.fromarray(np.random.default_rng(4).integers(0, 256, (40, 100_000), dtype=np.uint8))
+    assert shrunk(strip, (256, 1)).size == (256, 1)
+    wide = Image.fromarray(np.zeros((2, 600_000), dtype=np.uint8))
+    assert shrunk(wide, (256, 1)).size == (256, 1)
+
+
 def test_a_buffer_of_the_wrong_size_is_refused():
     with pytest.raises(ValueError, match="width x height x channels"):
         shrink(bytes(10), 4, 4, 1, 2, 2)

@@ -58,6 +58,11 @@ static PyObject *border_lines(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "border_lines: the buffer is not width x height bytes (sides 1 to 2**20)");
         return NULL;
     }
+    if (tolerance < 0 || tolerance > 255 || !(share >= 0.0 && share <= 1.0)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "border_lines: tolerance is 0 to 255 grey levels, share 0 to 1");
+        return NULL;
+    }
     const uint8_t *p = view.buf;
     Py_ssize_t top, bottom, left, right;
     Py_BEGIN_ALLOW_THREADS

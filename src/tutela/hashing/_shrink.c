@@ -167,7 +167,8 @@ static PyObject *shrink(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t reduced_width = (width + factor - 1) / factor, reduced_height = (height + factor - 1) / factor;
-    int sampled = reduced_width != out_width || reduced_height != out_height;
+    /* Nothing to reduce and nothing to resize is sampled all the same: a copy, never unwritten bytes. */
+    int sampled = factor == 1 || reduced_width != out_width || reduced_height != out_height;
     PyObject *result = PyBytes_FromStringAndSize(NULL, out_width * out_height * channels);
     uint16_t *column = factor > 1 ? malloc(sizeof(uint16_t) * width * channels) : NULL;
     uint8_t *reduced = factor > 1 && sampled ? malloc(reduced_width * reduced_height * channels) : NULL;

@@ -22,7 +22,9 @@ def content_box(luma: np.ndarray) -> tuple[int, int, int, int] | None:
     height, width = luma.shape
     if height < 16 or width < 16:
         return None
-    plane = np.ascontiguousarray(luma, dtype=np.uint8)
+    if luma.dtype != np.uint8:
+        raise TypeError(f"content_box takes an 8-bit luma plane, not {luma.dtype}")
+    plane = np.ascontiguousarray(luma)
     top, bottom, left, right = border_lines(plane, width, height, TOLERANCE, SHARE_WITHIN)
     bottom, right = height - bottom, width - right
     kept_h, kept_w = bottom - top, right - left

@@ -59,18 +59,29 @@ def fitted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
 
 
 def shrunk(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """``image`` (L, RGB or YCbCr) at the smaller ``size``."""
+    """``image`` (L, RGB or YCbCr) at the smaller ``size``: box-reduced by Pillow in its own memory (a picture of any
+    size, never copied whole), then sampled in C."""
+    from tutela.hashing._shrink import shrink
+
+    factor = _factor(image.width, image.height, size)
+    if factor > 1:
+        image = image.reduce(factor)
     if image.size == size:
         return image
-    pixels = shrunk_pixels(image.tobytes(), image.width, image.height, len(image.getbands()), size)
+    pixels = shrink(image.tobytes(), image.width, image.height, len(image.getbands()), *size)
     return Image.frombuffer(image.mode, size, pixels, "raw", image.mode, 0, 1)
 
 
 def shrunk_pixels(pixels: bytes, width: int, height: int, channels: int, size: tuple[int, int]) -> bytes:
-    """Packed 8-bit pixels at the smaller ``size``: box-reduced by a whole factor, then sampled (_shrink.c)."""
+    """Packed 8-bit pixels (a decoded JPEG plane: 65535 px a side at most) at the smaller ``size``, box-reduced and
+    sampled in one C call (_shrink.c)."""
     from tutela.hashing._shrink import shrink
 
     if (width, height) == size:
         return pixels
-    factor = max(1, round(max(width / size[0], height / size[1]) / SAMPLED_REMAINDER))
-    return shrink(pixels, width, height, channels, *size, factor)
+    return shrink(pixels, width, height, channels, *size, _factor(width, height, size))
+
+
+def _factor(width: int, height: int, size: tuple[int, int]) -> int:
+    """The whole box-reduce factor that leaves about ``SAMPLED_REMAINDER`` to sample (at most 256, _shrink.c's)."""
+    return min(256, max(1, round(max(width / size[0], height / size[1]) / SAMPLED_REMAINDER)))
