@@ -1,7 +1,8 @@
 """Disk images through `tutela ingest`: partition tables found, files and deleted files with their locator chains.
 
-Images are built by the test (tutela.services.disk_images: mkfs.fat + mtools, sfdisk; mke2fs -d for ext) from
-drawn pictures, a few MB each; the exFAT volume is a kept fixture (fixtures/make_exfat_volume.py says why).
+Images are built by the test (tutela.services.disk_images: mkfs.fat + mtools, sfdisk; mke2fs -d for ext; mkntfs and
+ntfscp for NTFS; xorriso for ISO 9660) from drawn pictures, a few MB each; the exFAT volume is a kept fixture
+(fixtures/make_exfat_volume.py says why).
 """
 
 from __future__ import annotations
@@ -117,7 +118,17 @@ def ntfs_volume(path, files: dict[str, bytes], staging) -> None:
         subprocess.run(["ntfscp", str(path), str(staging / name), name], check=True, capture_output=True)
 
 
-@pytest.mark.parametrize("layout", ["gpt+ext", "bare fat", "mbr+ntfs"])
+def iso_image(path, files: dict[str, bytes], staging) -> Path:
+    """An ISO 9660 image (a CD or DVD's), with Rock Ridge and Joliet names, as xorriso writes one."""
+    for name, data in files.items():
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        (staging / name).write_bytes(data)
+    subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-r", "-J", "-V", "EVIDENCE", "-o", str(path),
+                    str(staging)], check=True, capture_output=True)
+    return path
+
+
+@pytest.mark.parametrize("layout", ["gpt+ext", "bare fat", "mbr+ntfs", "iso9660"])
 def test_other_layouts(cli, unit, tmp_path, layout):
     files = {"IMG_1.jpg": photo(1), "notes.txt": b"shopping list\n"}
     deleted = {}
@@ -128,9 +139,11 @@ def test_other_layouts(cli, unit, tmp_path, layout):
     elif layout == "bare fat":
         image, partition = fat_volume(tmp_path / "card.img", files, DELETED), None
         deleted = {DELETED_PATH: DELETED["gone.jpg"]}
-    else:
+    elif layout == "mbr+ntfs":
         ntfs_volume(tmp_path / "volume.img", files, tmp_path / "staging")
         image, partition = partitioned(tmp_path / "exhibit.img", tmp_path / "volume.img", "mbr"), "mbr:p1"
+    else:
+        image, partition = iso_image(tmp_path / "disc.iso", files, tmp_path / "staging"), None
 
     result, items, summary = ingest(cli, image)
 
