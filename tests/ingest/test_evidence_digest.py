@@ -52,7 +52,7 @@ def test_a_digest_stopped_midway_does_not_read_the_files_queued(tmp_path, monkey
     """Ctrl-C during the digest after an ingest: the files queued behind those being read are dropped, not read."""
     read: list[str] = []
 
-    def slow(path, buffer=None):
+    def slow(path, buffer=None, stop=None):
         read.append(path)
         time.sleep(0.05)
         return "0" * 64

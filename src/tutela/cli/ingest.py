@@ -50,6 +50,7 @@ def ingest_command(
     finally:
         gc.freeze()
         gc.enable()
+    run = None
     try:
         run = service.start(request, hashing)
         rows = []
@@ -60,6 +61,10 @@ def ingest_command(
                 else:
                     rows.append(outcome)
         summary = service.finish(run)
+    except BaseException:
+        if run is not None:
+            run.abandon()
+        raise
     finally:
         try:
             hashing.close()

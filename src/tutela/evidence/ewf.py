@@ -10,6 +10,7 @@ its end: a missing or truncated segment; the reason says where).
 from __future__ import annotations
 
 import hashlib
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,9 @@ class AcquisitionCheck:
                                                                              else "")
 
 
-def verify_e01(segments: list[str]) -> AcquisitionCheck:
-    """Read the media data of the E01 stored in ``segments`` (first to last) and compare with its stored digests."""
+def verify_e01(segments: list[str], stop: threading.Event | None = None) -> AcquisitionCheck:
+    """Read the media data of the E01 stored in ``segments`` (first to last) and compare with its stored digests.
+    Once ``stop`` is set, the next read raises DigestStopped (evidence/integrity.py)."""
     import pyewf
 
     from tutela.hashing.hasher import open_read_only
@@ -54,7 +56,7 @@ def verify_e01(segments: list[str]) -> AcquisitionCheck:
         except OSError as exc:
             return AcquisitionCheck("unreadable", {}, {}, reason=f"the E01 cannot be opened: {_cause(exc)}")
         digests = {name: hashlib.new(name) for name in (stored or {"md5": "", "sha1": ""})}
-        problem = _digest_media(handle, size, digests.values())
+        problem = _digest_media(handle, size, digests.values(), stop)
     computed = {name: digest.hexdigest() for name, digest in digests.items()} if problem is None else {}
     if problem is not None:
         return AcquisitionCheck("unreadable", stored, computed, size, problem)
@@ -64,9 +66,13 @@ def verify_e01(segments: list[str]) -> AcquisitionCheck:
     return AcquisitionCheck("verified" if same else "mismatch", stored, computed, size)
 
 
-def _digest_media(handle: Any, size: int, digests) -> str | None:
+def _digest_media(handle: Any, size: int, digests, stop: threading.Event | None) -> str | None:
+    from tutela.evidence.integrity import DigestStopped
+
     offset = 0
     while offset < size:
+        if stop is not None and stop.is_set():
+            raise DigestStopped("the E01's acquisition check was stopped")
         try:
             data = handle.read_buffer_at_offset(min(CHUNK, size - offset), offset)
         except OSError as exc:

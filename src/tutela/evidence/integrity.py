@@ -26,36 +26,47 @@ from tutela.hashing.hasher import open_read_only
 
 DIGESTS_AHEAD = 64  # files being digested at once, at most: memory stays bounded however large the folder
 
+
+class DigestStopped(Exception):
+    """The digest was given up (its ``stop`` was set): an ingest stopped by Ctrl-C does not read the evidence to its
+    end first (34 s for a 12 GB image before the run could end, its ingest recorded after the examiner stopped it)."""
+
 if TYPE_CHECKING:
     from tutela.evidence.ewf import AcquisitionCheck
 
 
-def evidence_sha256(evidence: str, *, threads: int = 1) -> str:
+def evidence_sha256(evidence: str, *, threads: int = 1, stop: threading.Event | None = None) -> str:
     """``threads`` read a folder's files side by side: for a digest that is waited for (the one after an ingest),
-    not for one taken beside the hashing, whose workers have the cores."""
+    not for one taken beside the hashing, whose workers have the cores. Once ``stop`` is set, the next read raises
+    DigestStopped."""
     if not os.path.isdir(evidence):
         from tutela.evidence.disk import image_segments
 
-        return _files_sha256(image_segments(evidence))
+        return _files_sha256(image_segments(evidence), stop=stop)
     manifest = hashlib.sha256()
-    for entry, digest in _digested(walk_paths([evidence]), threads):
+    for entry, digest in _digested(walk_paths([evidence]), threads, stop):
         manifest.update(os.fsencode(os.path.relpath(entry.path, evidence)) + b"\0")
         manifest.update((entry.problem if digest is None else digest).encode() + b"\n")
     return manifest.hexdigest()
 
 
-def _digested(entries: Iterable[PathEntry], threads: int) -> Iterator[tuple[PathEntry, str | None]]:
+def _digested(entries: Iterable[PathEntry], threads: int, stop: threading.Event | None = None
+              ) -> Iterator[tuple[PathEntry, str | None]]:
     """Each entry with its content's SHA-256 (None where ``problem`` says what it is), in order, files read by
-    ``threads`` threads (hashlib and reads let go of the GIL: 91 MB of photos in 58 ms with two, 80 with one)."""
+    ``threads`` threads (hashlib and reads let go of the GIL: 91 MB of photos in 50 ms with two, 77 with one). One
+    thread is this one: a pool of one handed every file over and back (4,600 futex calls for 330 photos, 85 ms)."""
+    if threads <= 1:
+        buffer = memoryview(bytearray(CHUNK))
+        for entry in entries:
+            yield entry, None if entry.problem is not None else _digest_or_why(entry.path, buffer, stop)
+        return
     local = threading.local()
+    halt = threading.Event()  # this generator closed: the files being read are left at their next read
 
     def digest(path: str) -> str:
         if not hasattr(local, "buffer"):
             local.buffer = memoryview(bytearray(CHUNK))
-        try:
-            return _file_sha256(path, local.buffer)
-        except OSError as exc:
-            return f"unreadable: {exc.strerror}"
+        return _digest_or_why(path, local.buffer, halt)
 
     pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="evidence-digest")
     try:
@@ -67,25 +78,35 @@ def _digested(entries: Iterable[PathEntry], threads: int) -> Iterator[tuple[Path
                 yield head, future.result() if future is not None else None
         for head, future in pending:
             yield head, future.result() if future is not None else None
-    finally:  # stopped (Ctrl-C): the files being read are finished, the ones queued behind them are not begun
+            if stop is not None and stop.is_set():
+                raise DigestStopped("the evidence's digest was stopped")
+    finally:  # stopped (Ctrl-C): the files being read are left, the ones queued behind them are not begun
+        halt.set()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def acquisition_check(evidence: str) -> AcquisitionCheck | None:
+def _digest_or_why(path: str, buffer: memoryview, stop: threading.Event | None = None) -> str:
+    try:
+        return _file_sha256(path, buffer, stop)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+
+
+def acquisition_check(evidence: str, stop: threading.Event | None = None) -> AcquisitionCheck | None:
     """The E01's stored acquisition digests verified against its media data; None for other evidence."""
     from tutela.evidence.disk import image_segments, is_e01
     from tutela.evidence.ewf import verify_e01
 
     if os.path.isdir(evidence) or not is_e01(evidence):
         return None
-    return verify_e01(image_segments(evidence))
+    return verify_e01(image_segments(evidence), stop)
 
 
-def _file_sha256(path: str, buffer: memoryview | None = None) -> str:
-    return _files_sha256([path], buffer)
+def _file_sha256(path: str, buffer: memoryview | None = None, stop: threading.Event | None = None) -> str:
+    return _files_sha256([path], buffer, stop)
 
 
-def _files_sha256(paths: list[str], buffer: memoryview | None = None) -> str:
+def _files_sha256(paths: list[str], buffer: memoryview | None = None, stop: threading.Event | None = None) -> str:
     """Read into one buffer, which a folder's files share: a new 1 MiB bytes object for every read (its pages
     faulted in afresh) took 0.09 s of CPU for a 91 MB folder of pictures, against 0.07 s this way."""
     buffer = buffer if buffer is not None else memoryview(bytearray(CHUNK))
@@ -93,5 +114,7 @@ def _files_sha256(paths: list[str], buffer: memoryview | None = None) -> str:
     for path in paths:
         with open_read_only(path) as stream:
             while count := stream.readinto(buffer):
+                if stop is not None and stop.is_set():
+                    raise DigestStopped("the evidence's digest was stopped")
                 digest.update(buffer[:count])
     return digest.hexdigest()

@@ -8,6 +8,7 @@ same records as one uninterrupted run, and running a finished ingest again chang
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,6 +53,12 @@ class IngestRun:
     verifying: Future | None = None  # the evidence's digest being taken: (IngestRow, acquisition)
     exhibit_id: int | None = None
     hashing: HeadStart | None = None  # the units being hashed since before the store was open
+    stopping: threading.Event = field(default_factory=threading.Event)  # set: the digest beside the hashing stops
+
+    def abandon(self) -> None:
+        """The run ends unfinished (Ctrl-C, an error): the evidence's digest stops at its next read, and records
+        nothing (no ingest begun, no continuity), instead of reading the evidence to its end."""
+        self.stopping.set()
 
 
 class IngestService:
@@ -90,24 +97,25 @@ class IngestService:
         units = hashing.leave_out(recorded)
         # The evidence's digest (and an E01's acquisition check) reads every byte of it: it runs beside the hashing
         # instead of before it, and nothing is recorded until it is done and the evidence found unchanged.
+        run = IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=ingest is not None,
+                        exhibit_id=exhibit_id, hashing=hashing)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest")
-        verifying = pool.submit(self._verify, request, exhibit_id, source, ingest)
+        run.verifying = pool.submit(self._verify, request, exhibit_id, source, ingest, run.stopping)
         pool.shutdown(wait=False)
-        return IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=ingest is not None,
-                         verifying=verifying, exhibit_id=exhibit_id, hashing=hashing)
+        return run
 
-    def _verify(self, request: IngestRequest, exhibit_id: int, source: str, ingest: IngestRow | None
-                ) -> tuple[IngestRow, dict[str, Any] | None]:
+    def _verify(self, request: IngestRequest, exhibit_id: int, source: str, ingest: IngestRow | None,
+                stopping: threading.Event) -> tuple[IngestRow, dict[str, Any] | None]:
         """Digest the evidence, refuse it if it changed since an earlier run, begin (or resume) the ingest."""
         from tutela.evidence.integrity import acquisition_check, evidence_sha256
 
-        before = evidence_sha256(source)
+        before = evidence_sha256(source, stop=stopping)
         resumed = ingest is not None
         if ingest is not None:
             _refuse_changed(ingest, before, request.exhibit)
         else:
             ingest = self.ingests.begin(exhibit_id, source, before)
-        check = acquisition_check(source)
+        check = acquisition_check(source, stopping)
         checked = f"; {check.sentence()}" if check else ""
         self.unit.add_continuity(request.exhibit, to=request.examiner, kind="examination", status="in_examination",
                                  reason=f"ingest {'resumed' if resumed else 'started'}: {source} "

@@ -1,0 +1,65 @@
+"""Ctrl-C while the evidence's digest is being taken: the run ends at once and records nothing of an ingest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tutela.evidence.integrity import DigestStopped, evidence_sha256
+
+IMAGE_SIZE = 12 * 2**30  # sparse: no disk used, yet its digest reads 12 GB (seconds, at any machine's speed)
+
+
+def _read_by(pid: int) -> int:
+    """Bytes the process's own threads have read (its workers are other processes)."""
+    with open(f"/proc/{pid}/io") as io:
+        return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+
+
+def test_a_digest_whose_stop_is_set_reads_no_further(tmp_path):
+    image = tmp_path / "disk.img"
+    with open(image, "wb") as stream:
+        stream.truncate(64 * 2**20)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(DigestStopped):
+        evidence_sha256(str(image), stop=stop)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "a.bin").write_bytes(b"x" * 5000)
+    with pytest.raises(DigestStopped):
+        evidence_sha256(str(tmp_path / "folder"), stop=stop)
+    assert evidence_sha256(str(tmp_path / "folder")) == evidence_sha256(str(tmp_path / "folder"), threads=2)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="reads are counted from /proc/PID/io (Linux)")
+def test_ctrl_c_during_the_digest_stops_it_and_begins_no_ingest(cli, tmp_path):
+    """Before, the digest beside the hashing read the whole image first (34 s for 12 GB), then began the ingest
+    and logged it on the exhibit, after the examiner had stopped the run."""
+    assert cli("team", "add", "T-1", "--name", "Team", "--kind", "central").status == 0
+    assert cli("case", "create", "CASE-1", "--team", "T-1").status == 0
+    assert cli("exhibit", "add", "EX-1", "--case", "CASE-1", "--type", "storage").status == 0
+    image = tmp_path / "disk.img"
+    with open(image, "wb") as stream:
+        stream.truncate(IMAGE_SIZE)
+    env = {**os.environ, "TUTELA_HOME": str(tmp_path / "home")}
+    run = subprocess.Popen([sys.executable, "-m", "tutela", "ingest", str(image), "--case", "CASE-1", "--exhibit",
+                            "EX-1", "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while _read_by(run.pid) < 256 * 2**20:  # the digest is under way
+            assert run.poll() is None and time.monotonic() < deadline, "the digest never began"
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 130
+    assert "Traceback" not in stderr.decode()
+    exhibit = cli("exhibit", "status", "EX-1", "in_examination", "--json").json_lines()[0]
+    assert not [event for event in exhibit["continuity"] if event["reason"].startswith("ingest")]
