@@ -99,23 +99,31 @@ class IngestService:
         # instead of before it, and nothing is recorded until it is done and the evidence found unchanged.
         run = IngestRun(request, ingest, units, first_seen, already_finished=False, resumed=ingest is not None,
                         exhibit_id=exhibit_id, hashing=hashing)
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest")
-        run.verifying = pool.submit(self._verify, request, exhibit_id, source, ingest, run.stopping)
-        pool.shutdown(wait=False)
-        return run
+        try:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-digest")
+            run.verifying = pool.submit(self._verify, request, exhibit_id, source, ingest, run.stopping)
+            pool.shutdown(wait=False)
+            return run
+        except BaseException:  # Ctrl-C before the caller holds the run: the digest is stopped here
+            run.abandon()
+            raise
 
     def _verify(self, request: IngestRequest, exhibit_id: int, source: str, ingest: IngestRow | None,
                 stopping: threading.Event) -> tuple[IngestRow, dict[str, Any] | None]:
         """Digest the evidence, refuse it if it changed since an earlier run, begin (or resume) the ingest."""
-        from tutela.evidence.integrity import acquisition_check, evidence_sha256
+        from tutela.evidence.integrity import DigestStopped, acquisition_check, evidence_sha256
 
         before = evidence_sha256(source, stop=stopping)
         resumed = ingest is not None
         if ingest is not None:
             _refuse_changed(ingest, before, request.exhibit)
-        else:
-            ingest = self.ingests.begin(exhibit_id, source, before)
         check = acquisition_check(source, stopping)
+        # Both reads are done before anything is written: a run stopped during either (or just after) has begun
+        # no ingest and logged nothing, rather than one that a later run would take up as its own start.
+        if stopping.is_set():
+            raise DigestStopped("the run was stopped")
+        if ingest is None:
+            ingest = self.ingests.begin(exhibit_id, source, before)
         checked = f"; {check.sentence()}" if check else ""
         self.unit.add_continuity(request.exhibit, to=request.examiner, kind="examination", status="in_examination",
                                  reason=f"ingest {'resumed' if resumed else 'started'}: {source} "
@@ -139,20 +147,24 @@ class IngestService:
         once it is committed, so what a caller has seen is what a killed run keeps. One writer: this one."""
         if run.hashing is None:
             return
-        with run.hashing as hashing:
-            if not run.units:
-                return
-            from tutela.services.matching import match_records
+        try:
+            with run.hashing as hashing:
+                if not run.units:
+                    return
+                from tutela.services.matching import match_records
 
-            matcher = self.matcher()  # loads while the first files are being hashed
-            seen = SeenElsewhere(self.groups.other_cases(run.exhibit_id))
-            for hashed in hashing.batches():
-                matched = match_records(matcher, [record for _, record in hashed], batch=len(hashed))
-                done = [classify(unit, record, result, run.first_seen)
-                        for (unit, _), (record, result) in zip(hashed, matched, strict=True)]
-                self._record(run, done, seen)
-                run.processed += len(done)
-                yield done
+                matcher = self.matcher()  # loads while the first files are being hashed
+                seen = SeenElsewhere(self.groups.other_cases(run.exhibit_id))
+                for hashed in hashing.batches():
+                    matched = match_records(matcher, [record for _, record in hashed], batch=len(hashed))
+                    done = [classify(unit, record, result, run.first_seen)
+                            for (unit, _), (record, result) in zip(hashed, matched, strict=True)]
+                    self._record(run, done, seen)
+                    run.processed += len(done)
+                    yield done
+        except BaseException:  # an error, Ctrl-C, or the caller stopped drawing (GeneratorExit): the run is over
+            run.abandon()
+            raise
 
     def _record(self, run: IngestRun, done: list[ItemOutcome], seen: SeenElsewhere) -> None:
         """The batch's media items, with the thumbnails of its unknown stills and its cross-case links, in one
