@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hash import ROOT, build_corpus
+from ingest import corpus_files
 from tutela.services.disk_images import e01, fat_volume, partitioned
 
 TUTELA = str(ROOT / ".venv" / "bin" / "tutela")
@@ -79,7 +80,8 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["TUTELA_MEDIA_KEY"] = Fernet.generate_key().decode()  # ingests make encrypted thumbnails, as a unit's
     build_corpus(args.corpus, args.phone, args.mid, args.small)
-    files = [p for kind in ("phone", "mid", "small") for p in sorted((args.corpus / kind).glob("*.jpg"))]
+    # Exactly the counts asked for (a corpus folder built for another bench may hold more).
+    files = corpus_files(args.corpus, {"phone": args.phone, "mid": args.mid, "small": args.small})
     with tempfile.TemporaryDirectory(prefix="tutela-bench-disk-") as scratch:
         work = Path(scratch)
         folder = work / "evidence"
