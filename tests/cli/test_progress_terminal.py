@@ -43,3 +43,16 @@ def test_no_terminal_no_progress_bar_and_rich_not_imported():
     forced = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                             env={**env, "FORCE_COLOR": "1", "COLUMNS": "120"})
     assert forced.returncode == 0 and forced.stdout.startswith("[1, 2]\n") and "2/2" in forced.stderr
+
+
+def test_what_else_is_under_way_is_shown_while_no_item_comes():
+    """An ingest's digest of a large image reads for minutes before the first file is recorded: the bar says so."""
+    probe = ("import time\nfrom tutela.cli.output import progress_over\n"
+             "def slow():\n    yield 1\n    time.sleep(0.5)\n    yield 2\n"
+             "with progress_over(slow(), total=2, description='x', status=lambda: 'evidence SHA-256: 1.23 GB read')"
+             " as tracked:\n    print(list(tracked))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    forced = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env={**env, "FORCE_COLOR": "1", "COLUMNS": "160"})
+    assert forced.returncode == 0 and forced.stdout == "[1, 2]\n"
+    assert "evidence SHA-256: 1.23 GB read" in forced.stderr

@@ -52,7 +52,7 @@ def test_a_digest_stopped_midway_does_not_read_the_files_queued(tmp_path, monkey
     """Ctrl-C during the digest after an ingest: the files queued behind those being read are dropped, not read."""
     read: list[str] = []
 
-    def slow(path, buffer=None, stop=None):
+    def slow(path, buffer=None, stop=None, progress=None):
         read.append(path)
         time.sleep(0.05)
         return "0" * 64
@@ -66,3 +66,25 @@ def test_a_digest_stopped_midway_does_not_read_the_files_queued(tmp_path, monkey
     next(digests)
     digests.close()  # what KeyboardInterrupt does to the generator
     assert len(read) < 10
+
+
+def test_every_byte_read_is_told_for_the_progress_display(tmp_path):
+    from tutela.evidence.ewf import verify_e01
+    from tutela.services.disk_images import e01, fat_volume
+
+    folder = tmp_path / "seized"
+    (folder / "b").mkdir(parents=True)
+    sizes = [0, 1, 5000, 3_000_000]
+    for n, size in enumerate(sizes):
+        (folder / "b" / f"{n}.bin").write_bytes(b"x" * size)
+    for threads in (1, 2):
+        told: list[int] = []
+        evidence_sha256(str(folder), threads=threads, read=told.append)
+        assert sum(told) == sum(sizes)
+    raw = fat_volume(tmp_path / "card.img", {"a.bin": b"y" * 100_000})
+    told = []
+    assert evidence_sha256(str(raw), read=told.append) and sum(told) == raw.stat().st_size
+    segments = [str(path) for path in e01(raw, tmp_path / "EX-1", compress=False)]
+    told = []
+    check = verify_e01(segments, read=told.append)
+    assert check.result == "verified" and sum(told) == check.media_size

@@ -52,11 +52,11 @@ def test_a_digest_read_by_threads_stops_too(tmp_path, monkeypatch):
     real = integrity._file_sha256
     stop = threading.Event()
 
-    def counted(path, buffer=None, halt=None):
+    def counted(path, buffer=None, halt=None, progress=None):
         read.append(path)
         if len(read) == 5:
             stop.set()
-        return real(path, buffer, halt)
+        return real(path, buffer, halt, progress)
 
     monkeypatch.setattr(integrity, "_file_sha256", counted)
     with pytest.raises(DigestStopped):
@@ -105,3 +105,17 @@ def test_ctrl_c_during_the_digest_stops_it_and_begins_no_ingest(cli, tmp_path):
     assert "Traceback" not in stderr.decode()
     exhibit = cli("exhibit", "status", "EX-1", "in_examination", "--json").json_lines()[0]
     assert not [event for event in exhibit["continuity"] if event["reason"].startswith("ingest")]
+
+
+def test_the_run_says_what_it_reads_and_how_far():
+    from tutela.processing.ingest import IngestRequest
+    from tutela.services.ingest import IngestRun
+
+    run = IngestRun(IngestRequest("/e", "C", "X", "me"), None, [], {}, already_finished=False, resumed=False)
+    assert run.status() == ""
+    run._begin_reading("E01 acquisition check")
+    run._count_read(1_500_000_000)
+    run._count_read(730_000_000)
+    assert run.status() == "E01 acquisition check: 2.23 GB read"
+    run._begin_reading("")
+    assert run.status() == ""

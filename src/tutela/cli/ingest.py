@@ -54,13 +54,15 @@ def ingest_command(
     try:
         run = service.start(request, hashing)
         rows = []
-        with progress_over(_committed(service.batches(run)), total=len(run.units), description="ingesting") as tracked:
+        # The bar stays up through the digest after the files: on a large image, minutes of reading.
+        with progress_over(_committed(service.batches(run)), total=len(run.units), description="ingesting",
+                           status=run.status) as tracked:
             for outcome in tracked:
                 if json_out:
                     write_json_line(outcome.to_json())
                 else:
                     rows.append(outcome)
-        summary = service.finish(run)
+            summary = service.finish(run)
     except BaseException:
         if run is not None:
             run.abandon()

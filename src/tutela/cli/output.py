@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -34,8 +34,10 @@ def _may_be_terminal() -> bool:
 
 
 @contextmanager
-def progress_over(items: Iterable[T], *, total: int | None, description: str) -> Iterator[Iterable[T]]:
-    """Iterate ``items`` with a Rich progress bar (rate and ETA) when stderr is a terminal."""
+def progress_over(items: Iterable[T], *, total: int | None, description: str,
+                  status: Callable[[], str] | None = None) -> Iterator[Iterable[T]]:
+    """Iterate ``items`` with a Rich progress bar (rate and ETA) when stderr is a terminal; ``status``, asked at
+    every refresh (ten times a second), says what else is under way, even while no item comes."""
     if not _may_be_terminal():
         yield items
         return
@@ -47,15 +49,21 @@ def progress_over(items: Iterable[T], *, total: int | None, description: str) ->
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class Said(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(status() if status is not None else "", style="progress.description")
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("[progress.data.speed]{task.fields[rate]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
+               TimeElapsedColumn(), TimeRemainingColumn(), Said())
     # stdout is data (JSON lines): Rich must not capture it into the live display.
     with Progress(*columns, console=console, transient=False, redirect_stdout=False, redirect_stderr=False) as progress:
         task = progress.add_task(description, total=total, rate="")

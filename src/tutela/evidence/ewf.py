@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -38,9 +39,11 @@ class AcquisitionCheck:
                                                                              else "")
 
 
-def verify_e01(segments: list[str], stop: threading.Event | None = None) -> AcquisitionCheck:
+def verify_e01(segments: list[str], stop: threading.Event | None = None,
+               read: Callable[[int], None] | None = None) -> AcquisitionCheck:
     """Read the media data of the E01 stored in ``segments`` (first to last) and compare with its stored digests.
-    Once ``stop`` is set, the next read raises DigestStopped (evidence/integrity.py)."""
+    Once ``stop`` is set, the next read raises DigestStopped (evidence/integrity.py); ``read`` is told the bytes of
+    every read, for a progress display."""
     import pyewf
 
     from tutela.hashing.hasher import open_read_only
@@ -56,7 +59,7 @@ def verify_e01(segments: list[str], stop: threading.Event | None = None) -> Acqu
         except OSError as exc:
             return AcquisitionCheck("unreadable", {}, {}, reason=f"the E01 cannot be opened: {_cause(exc)}")
         digests = {name: hashlib.new(name) for name in (stored or {"md5": "", "sha1": ""})}
-        problem = _digest_media(handle, size, digests.values(), stop)
+        problem = _digest_media(handle, size, digests.values(), stop, read)
     computed = {name: digest.hexdigest() for name, digest in digests.items()} if problem is None else {}
     if problem is not None:
         return AcquisitionCheck("unreadable", stored, computed, size, problem)
@@ -66,7 +69,8 @@ def verify_e01(segments: list[str], stop: threading.Event | None = None) -> Acqu
     return AcquisitionCheck("verified" if same else "mismatch", stored, computed, size)
 
 
-def _digest_media(handle: Any, size: int, digests, stop: threading.Event | None) -> str | None:
+def _digest_media(handle: Any, size: int, digests, stop: threading.Event | None,
+                  read: Callable[[int], None] | None) -> str | None:
     from tutela.evidence.integrity import DigestStopped
 
     offset = 0
@@ -82,6 +86,8 @@ def _digest_media(handle: Any, size: int, digests, stop: threading.Event | None)
         for digest in digests:
             digest.update(data)
         offset += len(data)
+        if read is not None:
+            read(len(data))
     return None
 
 
