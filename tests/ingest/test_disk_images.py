@@ -233,3 +233,29 @@ def test_e01_on_a_dask_cluster_gives_what_the_local_pool_gives(cli, unit, tmp_pa
     timing = ("elapsed_seconds", "rate", "exhibit")
     assert {k: v for k, v in cluster_summary.items() if k not in timing} == {
         k: v for k, v in local_summary.items() if k not in timing}
+
+
+def test_each_full_read_of_an_e01_is_told_to_the_progress_display(cli, unit, tmp_path, monkeypatch):
+    """Its SHA-256, its acquisition check, its SHA-256 after the files: what the bar shows while nothing else moves."""
+    from tutela.services.ingest import IngestRun, IngestService
+
+    told: list[str] = []
+    count, finish = IngestRun._count_read, IngestService.finish
+
+    def counted(run, size):
+        count(run, size)
+        told.append(run.status().split(":")[0])
+
+    def finished(service, run):
+        summary = finish(service, run)
+        told.append(f"after: {run.status()!r}")
+        return summary
+
+    monkeypatch.setattr(IngestRun, "_count_read", counted)
+    monkeypatch.setattr(IngestService, "finish", finished)
+    segments = e01(fat_volume(tmp_path / "card.img", {"IMG_1.jpg": photo(1)}), tmp_path / "EX-1", compress=False)
+    result, _, summary = ingest(cli, segments[0])
+    assert result.status == 0, result.stderr
+    assert summary["acquisition_verification"]["result"] == "verified"
+    assert list(dict.fromkeys(told)) == ["evidence SHA-256", "E01 acquisition check", "evidence SHA-256 after",
+                                         "after: ''"]

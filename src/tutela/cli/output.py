@@ -55,15 +55,20 @@ def progress_over(items: Iterable[T], *, total: int | None, description: str,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.table import Column
     from rich.text import Text
 
     class Said(ProgressColumn):
         def render(self, task) -> Text:
-            return Text(status() if status is not None else "", style="progress.description")
+            try:
+                said = status() if status is not None else ""
+            except Exception:  # in Rich's refresh thread: a failing status must not take the display down
+                said = ""
+            return Text(said, style="progress.description")
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-               TextColumn("[progress.data.speed]{task.fields[rate]}"),
-               TimeElapsedColumn(), TimeRemainingColumn(), Said())
+               TextColumn("[progress.data.speed]{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+               *([Said(table_column=Column(no_wrap=True, overflow="ellipsis"))] if status is not None else []))
     # stdout is data (JSON lines): Rich must not capture it into the live display.
     with Progress(*columns, console=console, transient=False, redirect_stdout=False, redirect_stderr=False) as progress:
         task = progress.add_task(description, total=total, rate="")

@@ -56,7 +56,7 @@ class IngestRun:
     stopping: threading.Event = field(default_factory=threading.Event)  # set: the digest beside the hashing stops
     reading: str = ""  # what of the evidence is being read in full now (its digest, an E01's check), if anything
     read_bytes: int = 0  # ... and how much of it so far
-    _read_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _read_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def abandon(self) -> None:
         """The run ends unfinished (Ctrl-C, an error): the evidence's digest stops at its next read, and records
@@ -66,7 +66,9 @@ class IngestRun:
     def status(self) -> str:
         """For a progress display: the digest or check under way and how far it has read. Nothing is recorded until
         the first ones end, which on a large image is long after the first files are hashed."""
-        return f"{self.reading}: {self.read_bytes / 1e9:.2f} GB read" if self.reading else ""
+        with self._read_lock:
+            reading, read = self.reading, self.read_bytes
+        return f"{reading}: {read / 1e9:.2f} GB read" if reading else ""
 
     def _begin_reading(self, what: str) -> None:
         with self._read_lock:
@@ -127,6 +129,7 @@ class IngestService:
     def _verify(self, request: IngestRequest, exhibit_id: int, source: str, ingest: IngestRow | None,
                 run: IngestRun) -> tuple[IngestRow, dict[str, Any] | None]:
         """Digest the evidence, refuse it if it changed since an earlier run, begin (or resume) the ingest."""
+        from tutela.evidence.disk import is_e01
         from tutela.evidence.integrity import DigestStopped, acquisition_check, evidence_sha256
 
         try:
@@ -134,7 +137,8 @@ class IngestService:
             before = evidence_sha256(source, stop=run.stopping, read=run._count_read)
             if ingest is not None:
                 _refuse_changed(ingest, before, request.exhibit)
-            run._begin_reading("E01 acquisition check")
+            if is_e01(source):
+                run._begin_reading("E01 acquisition check")
             check = acquisition_check(source, run.stopping, run._count_read)
         finally:
             run._begin_reading("")
