@@ -103,6 +103,9 @@ def test_ctrl_c_during_the_digest_stops_it_and_begins_no_ingest(cli, tmp_path):
     assert run.returncode == 130
     assert waited < 30  # generous: the rest of the digest took 34 s here, and the run waited for it
     assert "Traceback" not in stderr.decode()
+    assert stderr.decode().splitlines()[-2:] == [
+        "tutela: stopped: what was recorded is kept; run the same command again to finish the ingest",
+        "tutela: interrupted"]
     exhibit = cli("exhibit", "status", "EX-1", "in_examination", "--json").json_lines()[0]
     assert not [event for event in exhibit["continuity"] if event["reason"].startswith("ingest")]
 

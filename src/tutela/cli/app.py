@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _say("interrupted")
         sys.exit(130)
+    except SystemExit as exc:  # Typer turns Ctrl-C into a silent exit with status 130
+        if exc.code == 130:
+            _say("interrupted")
+        raise
     except Exception as exc:
         if debug:
             raise

@@ -63,9 +63,12 @@ def ingest_command(
                 else:
                     rows.append(outcome)
             summary = service.finish(run)
-    except BaseException:
+    except BaseException as exc:
         if run is not None:
             run.abandon()
+            if isinstance(exc, KeyboardInterrupt):
+                typer.echo("tutela: stopped: what was recorded is kept; run the same command again to finish the "
+                           "ingest", err=True)
         raise
     finally:
         try:
