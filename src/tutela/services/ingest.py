@@ -89,7 +89,8 @@ class IngestService:
         self._fernet = None
 
     def start(self, request: IngestRequest, hashing: HeadStart | None = None) -> IngestRun:
-        """Check the exhibit, take the evidence's digest (and verify an E01's), and list what is left to record.
+        """Check the exhibit, begin taking the evidence's digest (and verifying an E01's), and list what is left to
+        record. An ingest finished earlier is only checked unchanged, by ``finish``.
 
         ``hashing``, begun before the store was open (``HeadStart.of``), is taken up, or begun here; either way this
         run closes it (``batches``), or it is closed here if the run cannot go on."""
@@ -102,14 +103,11 @@ class IngestService:
             raise
 
     def _start(self, request: IngestRequest, hashing: HeadStart) -> IngestRun:
-        from tutela.evidence.integrity import evidence_sha256
-
         source = hashing.source
         exhibit_id = self.ingests.exhibit_in_case(request.exhibit, request.case)
         ingest = self.ingests.find(exhibit_id, source)
-        if ingest is not None and ingest.finished is not None:
+        if ingest is not None and ingest.finished is not None:  # its evidence is checked unchanged by ``finish``
             hashing.close()
-            _refuse_changed(ingest, evidence_sha256(source), request.exhibit)
             return IngestRun(request, ingest, [], {}, already_finished=True, resumed=False)
         recorded, first_seen = self.ingests.recorded(exhibit_id)
         units = hashing.leave_out(recorded)
@@ -218,8 +216,14 @@ class IngestService:
         """Take the digest again, close the ingest, log it, and give the summary."""
         from tutela.evidence.integrity import evidence_sha256
 
-        if run.already_finished:
+        if run.already_finished:  # nothing to do if the evidence is as it was; refused if it changed
             ingest = run.ingest
+            run._begin_reading("evidence SHA-256")
+            try:
+                now = evidence_sha256(ingest.source_path, threads=os.cpu_count() or 1, read=run._count_read)
+            finally:
+                run._begin_reading("")
+            _refuse_changed(ingest, now, run.request.exhibit)
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         ingest = self._verified(run)
         # A thread per core reads the evidence again: nothing else runs now. (Regrouping beside it, in a thread,
