@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import multiprocessing
 import os
@@ -221,3 +222,33 @@ def test_workers_collect_garbage_when_the_caller_forked_them_with_collection_off
     finally:
         gc.enable()
     assert list(results) == [True, True]
+
+
+def _imported_value(name: str) -> int:
+    import importlib
+
+    return importlib.import_module(name).VALUE
+
+
+def test_a_worker_forked_while_another_thread_imports_can_still_import_that_module(tmp_path, monkeypatch):
+    """A worker replaced while the coordinator's lister was importing (py7zr, for a first 7z archive) inherited that
+    import half done, its lock held by a thread the worker does not have: its own import waited for ever."""
+    go = tmp_path / "go"
+    (tmp_path / "slow_import_probe.py").write_text(
+        "import os, time\n"
+        f"while not os.path.exists({str(go)!r}):\n    time.sleep(0.01)\n"
+        "VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importer = threading.Thread(target=importlib.import_module, args=("slow_import_probe",))
+    importer.start()
+    try:
+        while "slow_import_probe" not in sys.modules:  # the import is under way, and blocked
+            time.sleep(0.01)
+        results = run_ordered(_imported_value, ["slow_import_probe"], workers=1, timeout=20.0,
+                              on_failure=lambda item, failure: str(failure))
+        go.touch()  # the worker forked above may now import it afresh, as the thread finishes its own
+        assert list(results) == [42]
+    finally:
+        go.touch()
+        importer.join()
+        sys.modules.pop("slow_import_probe", None)

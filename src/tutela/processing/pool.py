@@ -19,6 +19,7 @@ import importlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -255,10 +256,28 @@ class _Stop:
     """Sent to an idle worker at the end of the input."""
 
 
+def _forget_half_imported() -> None:
+    """In a worker just forked: forget the modules another thread of the pool's process was importing at the fork.
+
+    They are half made here, and their import locks are held by a thread this process does not have, so importing
+    one (a worker replaced while the evidence's lister imported py7zr for its first 7z archive, say) waited for ever,
+    then failed its file at the time-out. Forgotten, they are imported afresh when wanted. The locks are importlib's
+    own (``_module_locks``); this process has one thread, which is importing nothing, so none is wanted."""
+    import importlib._bootstrap as bootstrap
+
+    for name, module in list(sys.modules.items()):
+        if getattr(getattr(module, "__spec__", None), "_initializing", False):
+            del sys.modules[name]
+    locks = getattr(bootstrap, "_module_locks", None)
+    if isinstance(locks, dict):
+        locks.clear()
+
+
 def _serve(task: Callable, connection: Connection, inherited: list[Connection],
            initializer: Callable[[], None] | None) -> None:
     """A worker: run items as they come until told to stop or this process's end of the pipe closes."""
     gc.enable()  # the caller may have forked it with collection off (cli/ingest.py)
+    _forget_half_imported()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the coordinator, which stops the workers
     for other in inherited:  # the pool's ends of the pipes: closed here, so that a dead pool is seen as EOF
         other.close()
