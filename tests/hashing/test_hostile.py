@@ -225,30 +225,45 @@ def test_workers_collect_garbage_when_the_caller_forked_them_with_collection_off
 
 
 def _imported_value(name: str) -> int:
+    """``name``'s VALUE, reached as code reaches it: ``import package.module``, then ``package.module.VALUE``."""
     import importlib
 
-    return importlib.import_module(name).VALUE
+    importlib.import_module(name)
+    module = sys.modules[name.split(".")[0]]
+    for part in name.split(".")[1:]:
+        module = getattr(module, part)
+    return module.VALUE
 
 
-def test_a_worker_forked_while_another_thread_imports_can_still_import_that_module(tmp_path, monkeypatch):
+@pytest.mark.parametrize("layout", ["module", "package"])
+def test_a_worker_forked_while_another_thread_imports_can_still_import_that_module(tmp_path, monkeypatch, layout):
     """A worker replaced while the coordinator's lister was importing (py7zr, for a first 7z archive) inherited that
-    import half done, its lock held by a thread the worker does not have: its own import waited for ever."""
+    import half done, its lock held by a thread the worker does not have: its own import waited for ever. A package
+    blocked after one of its submodules was made is forgotten with that submodule."""
     go = tmp_path / "go"
-    (tmp_path / "slow_import_probe.py").write_text(
-        "import os, time\n"
-        f"while not os.path.exists({str(go)!r}):\n    time.sleep(0.01)\n"
-        "VALUE = 42\n")
+    wait = f"import os, time\nwhile not os.path.exists({str(go)!r}):\n    time.sleep(0.01)\n"
+    if layout == "module":
+        (tmp_path / "slow_import_probe.py").write_text(wait + "VALUE = 42\n")
+        wanted, top = "slow_import_probe", "slow_import_probe"
+    else:
+        (tmp_path / "slow_probe_package").mkdir()
+        (tmp_path / "slow_probe_package" / "first.py").write_text("VALUE = 42\n")
+        (tmp_path / "slow_probe_package" / "__init__.py").write_text("from . import first\n" + wait)
+        wanted, top = "slow_probe_package.first", "slow_probe_package"
     monkeypatch.syspath_prepend(str(tmp_path))
-    importer = threading.Thread(target=importlib.import_module, args=("slow_import_probe",))
+    importer = threading.Thread(target=importlib.import_module, args=(top,))
     importer.start()
     try:
-        while "slow_import_probe" not in sys.modules:  # the import is under way, and blocked
+        deadline = time.monotonic() + 30
+        while wanted not in sys.modules:  # the import is under way, and blocked
+            assert importer.is_alive() and time.monotonic() < deadline, "the import never began"
             time.sleep(0.01)
-        results = run_ordered(_imported_value, ["slow_import_probe"], workers=1, timeout=20.0,
+        results = run_ordered(_imported_value, [wanted], workers=1, timeout=20.0,
                               on_failure=lambda item, failure: str(failure))
         go.touch()  # the worker forked above may now import it afresh, as the thread finishes its own
         assert list(results) == [42]
     finally:
         go.touch()
         importer.join()
-        sys.modules.pop("slow_import_probe", None)
+        for name in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+            del sys.modules[name]

@@ -141,3 +141,32 @@ HeadStart({str(image)!r}, HashOptions(), ArchiveLimits(), Engine(), size=5).clos
 """
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert shown.stdout.strip() == "['dfvfs.resolver.resolver', 'tutela.evidence.dfvfs_layers']", shown.stderr
+
+
+_INTERRUPTED_WHILE_STARTING = """
+import multiprocessing, sys, threading, time, types
+from tutela.evidence.archives import ArchiveLimits
+from tutela.hashing.hasher import HashOptions
+from tutela.processing import head_start
+from tutela.processing.ingest import LocalEngine
+
+class Interrupted(threading.Thread):
+    def start(self):
+        raise KeyboardInterrupt  # Ctrl-C as the lister was to start, the workers and the drawing thread running
+
+head_start.threading = types.SimpleNamespace(Event=threading.Event, Condition=threading.Condition, Thread=Interrupted)
+try:
+    head_start.HeadStart(sys.argv[1], HashOptions(), ArchiveLimits(), LocalEngine(2, 30.0), size=10)
+except KeyboardInterrupt:
+    print("interrupted; workers left:", len(multiprocessing.active_children()))
+"""
+
+
+def test_ctrl_c_while_starting_stops_the_workers_and_the_drawing_thread(folder):
+    """Before, the drawing thread waited for ever for a lister that never started, and the run with it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_STARTING, str(folder)], capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted; workers left: 0\n", "")

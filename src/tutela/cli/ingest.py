@@ -66,7 +66,7 @@ def ingest_command(
     except BaseException as exc:
         if run is not None:
             run.abandon()
-            if isinstance(exc, KeyboardInterrupt):
+            if isinstance(exc, KeyboardInterrupt) and not run.already_finished:
                 typer.echo("tutela: stopped: what was recorded is kept; run the same command again to finish the "
                            "ingest", err=True)
         raise

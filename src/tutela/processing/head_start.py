@@ -11,6 +11,7 @@ store opened, and records nothing twice. Nothing is recorded from here: the call
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from collections import deque
@@ -47,14 +48,10 @@ class HeadStart:
         results = engine.hash_units(_Feed(self))
         try:
             self._batches = TimedBatches(results, size=size, seconds=seconds)
-        except BaseException:
-            getattr(results, "close", lambda: None)()  # the workers are not left behind
-            raise
-        self._lister = threading.Thread(target=self._list, name="evidence-listing", daemon=True)
-        try:
+            self._lister = threading.Thread(target=self._list, name="evidence-listing", daemon=True)
             self._lister.start()
-        except BaseException:
-            self._batches.close()
+        except BaseException:  # Ctrl-C, or no thread to be had: nothing started is left running
+            self._abandon(results)
             raise
 
     @classmethod
@@ -86,6 +83,22 @@ class HeadStart:
             self._grew.notify_all()
         self._batches.close()
         self._lister.join()
+
+    def _abandon(self, results) -> None:
+        """What ``__init__`` started, stopped. The drawing thread, once started, runs the results' generator: it is
+        told to stop (the feed ends, the pool closes in that thread) and joined, never closed from here (closing a
+        generator another thread runs raised, and the run then waited for ever on its workers)."""
+        self._stop.set()
+        with self._grew:
+            self._grew.notify_all()
+        batches = getattr(self, "_batches", None)
+        if batches is not None:
+            batches.close()
+            return
+        # No drawing thread: the workers are stopped here. (ValueError: one was started after all, and runs the
+        # generator; it was told to stop above.)
+        with contextlib.suppress(ValueError):
+            getattr(results, "close", lambda: None)()
 
     def __enter__(self) -> HeadStart:
         return self

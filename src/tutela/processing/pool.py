@@ -261,24 +261,51 @@ def _forget_half_imported() -> None:
 
     They are half made here, and their import locks are held by a thread this process does not have, so importing
     one (a worker replaced while the evidence's lister imported py7zr for its first 7z archive, say) waited for ever,
-    then failed its file at the time-out. Forgotten, they are imported afresh when wanted. The locks are importlib's
-    own (``_module_locks``); this process has one thread, which is importing nothing, so none is wanted."""
+    then failed its file at the time-out. Such a module and its submodules are forgotten, and imported afresh when
+    wanted; what this thread itself was importing (a pool started by a module's own code) is kept. The locks are
+    importlib's own (``_module_locks``, ``_blocking_on``): there is no public way to ask this."""
+    import _imp
+    import _thread
     import importlib._bootstrap as bootstrap
 
-    for name, module in list(sys.modules.items()):
-        if getattr(getattr(module, "__spec__", None), "_initializing", False):
-            del sys.modules[name]
     locks = getattr(bootstrap, "_module_locks", None)
-    if isinstance(locks, dict):
-        locks.clear()
+    if not isinstance(locks, dict):
+        return
+    me = _thread.get_ident()
+    _imp.acquire_lock()
+    try:
+        for name, ref in list(locks.items()):
+            lock = ref()
+            if lock is None or not _held_by_another(lock, me):
+                continue
+            del locks[name]
+            for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                del sys.modules[module]
+        blocking = getattr(bootstrap, "_blocking_on", None)
+        if isinstance(blocking, dict):  # threads that were waiting on an import: gone here
+            for thread in [t for t in blocking if t != me]:
+                del blocking[thread]
+    finally:
+        _imp.release_lock()
+
+
+def _held_by_another(lock: Any, me: int) -> bool:
+    inner = getattr(lock, "lock", None)
+    if inner is not None and not inner.acquire(False):
+        return True  # another thread was inside the lock's own bookkeeping at the fork
+    try:
+        return bool(getattr(lock, "count", 0)) and getattr(lock, "owner", None) != me
+    finally:
+        if inner is not None:
+            inner.release()
 
 
 def _serve(task: Callable, connection: Connection, inherited: list[Connection],
            initializer: Callable[[], None] | None) -> None:
     """A worker: run items as they come until told to stop or this process's end of the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the coordinator, which stops the workers
     gc.enable()  # the caller may have forked it with collection off (cli/ingest.py)
     _forget_half_imported()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the coordinator, which stops the workers
     for other in inherited:  # the pool's ends of the pipes: closed here, so that a dead pool is seen as EOF
         other.close()
     if initializer is not None:
