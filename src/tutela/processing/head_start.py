@@ -78,9 +78,7 @@ class HeadStart:
 
     def close(self) -> None:
         """Stop listing and hashing (busy workers are killed); safe to call more than once."""
-        self._stop.set()
-        with self._grew:
-            self._grew.notify_all()
+        self._halt()
         self._batches.close()
         self._lister.join()
 
@@ -88,9 +86,7 @@ class HeadStart:
         """What ``__init__`` started, stopped. The drawing thread, once started, runs the results' generator: it is
         told to stop (the feed ends, the pool closes in that thread) and joined, never closed from here (closing a
         generator another thread runs raised, and the run then waited for ever on its workers)."""
-        self._stop.set()
-        with self._grew:
-            self._grew.notify_all()
+        self._halt()
         batches = getattr(self, "_batches", None)
         if batches is not None:
             batches.close()
@@ -99,6 +95,12 @@ class HeadStart:
         # generator; it was told to stop above.)
         with contextlib.suppress(ValueError):
             getattr(results, "close", lambda: None)()
+
+    def _halt(self) -> None:
+        """The lister stops at its next file, and the feed, waiting for one, ends."""
+        self._stop.set()
+        with self._grew:
+            self._grew.notify_all()
 
     def __enter__(self) -> HeadStart:
         return self

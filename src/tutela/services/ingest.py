@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,16 @@ class IngestRun:
         with self._read_lock:
             reading, read = self.reading, self.read_bytes
         return f"{reading}: {read / 1e9:.2f} GB read" if reading else ""
+
+    @contextmanager
+    def reading_in_full(self, what: str) -> Iterator[Callable[[int], None]]:
+        """While the evidence is read in full for ``what`` (its digest, an E01's check; "" shows nothing): the
+        callback a reader tells its bytes to, for ``status``."""
+        self._begin_reading(what)
+        try:
+            yield self._count_read
+        finally:
+            self._begin_reading("")
 
     def _begin_reading(self, what: str) -> None:
         with self._read_lock:
@@ -130,16 +141,12 @@ class IngestService:
         from tutela.evidence.disk import is_e01
         from tutela.evidence.integrity import DigestStopped, acquisition_check, evidence_sha256
 
-        try:
-            run._begin_reading("evidence SHA-256")
-            before = evidence_sha256(source, stop=run.stopping, read=run._count_read)
-            if ingest is not None:
-                _refuse_changed(ingest, before, request.exhibit)
-            if is_e01(source):
-                run._begin_reading("E01 acquisition check")
-            check = acquisition_check(source, run.stopping, run._count_read)
-        finally:
-            run._begin_reading("")
+        with run.reading_in_full("evidence SHA-256") as read:
+            before = evidence_sha256(source, stop=run.stopping, read=read)
+        if ingest is not None:
+            _refuse_changed(ingest, before, request.exhibit)
+        with run.reading_in_full("E01 acquisition check" if is_e01(source) else "") as read:
+            check = acquisition_check(source, run.stopping, read)
         resumed = ingest is not None
         # Both reads are done before anything is written: a run stopped during either (or just after) has begun
         # no ingest and logged nothing, rather than one that a later run would take up as its own start.
@@ -214,25 +221,14 @@ class IngestService:
 
     def finish(self, run: IngestRun) -> dict[str, Any]:
         """Take the digest again, close the ingest, log it, and give the summary."""
-        from tutela.evidence.integrity import evidence_sha256
-
         if run.already_finished:  # nothing to do if the evidence is as it was; refused if it changed
             ingest = run.ingest
-            run._begin_reading("evidence SHA-256")
-            try:
-                now = evidence_sha256(ingest.source_path, threads=os.cpu_count() or 1, read=run._count_read)
-            finally:
-                run._begin_reading("")
-            _refuse_changed(ingest, now, run.request.exhibit)
+            _refuse_changed(ingest, _sha256_now(run, "evidence SHA-256"), run.request.exhibit)
             return self._summary(run, ingest.counts or self.ingests.counts(ingest.id), ingest.evidence_sha256_after)
         ingest = self._verified(run)
         # A thread per core reads the evidence again: nothing else runs now. (Regrouping beside it, in a thread,
         # slowed both by contending for the interpreter: 118 ms for both, against 73 one after the other.)
-        run._begin_reading("evidence SHA-256 after")
-        try:
-            after = evidence_sha256(ingest.source_path, threads=os.cpu_count() or 1, read=run._count_read)
-        finally:
-            run._begin_reading("")
+        after = _sha256_now(run, "evidence SHA-256 after")
         groups = self.groups.regroup(ingest.exhibit_id, near_duplicate_groups)
         counts = {**self.ingests.counts(ingest.id), "groups": groups, **self.groups.aids_of_ingest(ingest.id)}
         if run.acquisition is not None:
@@ -260,6 +256,14 @@ class IngestService:
                    processed=run.processed, resumed=run.resumed, already_finished=run.already_finished,
                    elapsed_seconds=round(elapsed, 3), rate=round(run.processed / elapsed, 2) if elapsed > 0 else 0.0)
         return out
+
+
+def _sha256_now(run: IngestRun, what: str) -> str:
+    """The evidence's SHA-256, read with a thread per core (nothing else runs then), shown as ``what``."""
+    from tutela.evidence.integrity import evidence_sha256
+
+    with run.reading_in_full(what) as read:
+        return evidence_sha256(run.ingest.source_path, threads=os.cpu_count() or 1, read=read)
 
 
 def _refuse_changed(ingest: IngestRow, now: str, exhibit: str) -> None:
